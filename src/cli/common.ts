@@ -1,0 +1,91 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
+import { makePlan, type PlanOutcome, type RunOptions } from '../engine/run';
+import { colorsFor, type Colors } from '../report/colors';
+import { renderDiagnostics } from '../report/human';
+import { renderJson } from '../report/json';
+import { EXIT } from './exit-codes';
+import { RunLog } from './log';
+
+export type Format = 'human' | 'json';
+
+export interface CommonFlags {
+  root: string;
+  var: string[];
+  format: Format;
+  detailedExitcodes?: boolean;
+  color: boolean;
+  verbose?: boolean;
+  logFile?: string;
+  logLevel: string;
+  debug?: boolean;
+}
+
+export const VERSION: string = require('../../package.json').version;
+
+/** Options that every command reading a manifest accepts. */
+export function withRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--root <dir>', 'manage the tree under DIR instead of / (images, CI, tests)', '/')
+    .option('--var <name=value>', 'set a variable (repeatable); overrides vars: in the manifest', collect, [])
+    .option('--format <format>', 'report format: human or json', 'human')
+    .option('--detailed-exitcodes', '0 no changes, 2 changes, 4 failures, 6 both (1: manifest or usage error)')
+    .option('-v, --verbose', 'also list resources that are already in sync')
+    .option('--no-color', 'no colour (also NO_COLOR)')
+    .option('--log-file <file>', 'write structured JSON logs here instead of stderr')
+    .option('--log-level <level>', 'debug, info, warn, error or silent', 'warn')
+    .option('--debug', 'show stack traces of internal errors');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var) };
+}
+
+function parseVars(pairs: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new DiagnosticsError([{ severity: 'error', summary: `--var ${pair} is not name=value`, hint: 'write --var php_version=8.2' }]);
+    vars[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return vars;
+}
+
+export function checkFormat(flags: CommonFlags): void {
+  if (flags.format !== 'human' && flags.format !== 'json') {
+    throw new DiagnosticsError([{ severity: 'error', summary: `--format ${flags.format} is not known`, hint: 'use --format human or --format json' }]);
+  }
+}
+
+export function stdoutColors(flags: CommonFlags): Colors {
+  return colorsFor(process.stdout, flags.color);
+}
+
+export function runLog(flags: CommonFlags, command: string, manifest: string): RunLog {
+  return new RunLog({ logFile: flags.logFile, logLevel: flags.logLevel }, { command, manifest });
+}
+
+/** Plans, or prints the diagnostics and says which exit code to use. */
+export async function planOrReport(command: string, manifest: string, flags: CommonFlags, log: RunLog): Promise<PlanOutcome & { exit?: number }> {
+  checkFormat(flags);
+  const started = Date.now();
+  const outcome = await makePlan(runOptions(manifest, flags));
+  log.info({ ms: Date.now() - started, diagnostics: outcome.diagnostics.length }, 'planned');
+  if (!outcome.plan) {
+    reportDiagnostics(command, outcome.diagnostics, flags);
+    log.error({ diagnostics: outcome.diagnostics }, 'manifest or plan error; nothing was changed');
+    return { ...outcome, exit: EXIT.error };
+  }
+  return outcome;
+}
+
+export function reportDiagnostics(command: string, diagnostics: Diagnostic[], flags: Pick<CommonFlags, 'format' | 'color'>): void {
+  if (flags.format === 'json') process.stdout.write(renderJson({ command, version: VERSION, diagnostics }));
+  const n = diagnostics.length;
+  process.stderr.write(renderDiagnostics(diagnostics, colorsFor(process.stderr, flags.color)) + `${n} error(s); nothing was changed.\n`);
+}

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ResourceError } from './diagnostics';
+
+const MAX_LINKS = 40;
+
+/**
+ * Maps a managed absolute path (as the manifest names it) to the host path under
+ * `root`, following symbolic links with chroot semantics: an absolute link target is
+ * taken inside the root, and nothing may climb above the root through `..` or a link.
+ * `followLast: false` leaves a final symlink itself (for `ensure: link`).
+ */
+export function resolveInRoot(root: string, managedPath: string, followLast = true): string {
+  const rootReal = fs.realpathSync(root);
+  let pending = splitPath(managedPath, managedPath);
+  const done: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '..') throw escapeError(managedPath, 'it climbs above the root with ..');
+    const candidate = [...done, part];
+    const host = path.join(rootReal, ...candidate);
+    const isLast = pending.length === 0;
+    const target = readLinkIfAny(host);
+    if (target === undefined || (isLast && !followLast)) {
+      done.push(part);
+      continue;
+    }
+    if (++links > MAX_LINKS) throw new ResourceError(`too many symbolic links while resolving ${managedPath}`);
+    const base = target.startsWith('/') ? [] : done.slice();
+    const resolved = climb(base, splitPath(target, managedPath), managedPath, host, target);
+    done.length = 0;
+    pending = [...resolved, ...pending];
+  }
+  return path.join(rootReal, ...done);
+}
+
+/** Applies a link target's `..` segments to `base`, refusing to go above the root. */
+function climb(base: string[], parts: string[], managedPath: string, host: string, target: string): string[] {
+  const out = base.slice();
+  for (const p of parts) {
+    if (p !== '..') out.push(p);
+    else if (out.length === 0) throw escapeError(managedPath, `the symbolic link ${host} -> ${target} points outside the root`);
+    else out.pop();
+  }
+  return out;
+}
+
+function splitPath(p: string, managedPath: string): string[] {
+  if (p.includes('\0')) throw new ResourceError(`path ${JSON.stringify(managedPath)} contains a NUL byte`);
+  return p.split('/').filter((s) => s !== '' && s !== '.');
+}
+
+function readLinkIfAny(host: string): string | undefined {
+  try {
+    return fs.readlinkSync(host);
+  } catch {
+    return undefined; // not a link, or does not exist yet
+  }
+}
+
+function escapeError(managedPath: string, why: string): ResourceError {
+  return new ResourceError(`path ${managedPath} leaves the root: ${why}`, 'remedy never reads or writes outside --root; fix the path or the link');
+}

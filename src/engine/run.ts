@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Diagnostic } from './diagnostics';
+import { planChanges, type Plan } from './plan';
+import { readSystem, sourceReader } from './read';
+import type { ResolvedResource } from './types';
+import { checkResources } from '../manifest/check';
+import { loadManifest } from '../manifest/load';
+import { resolveResources } from '../manifest/resolve';
+import type { Vars } from '../manifest/interpolate';
+
+export interface RunOptions {
+  manifest: string;
+  root: string;
+  vars: Vars;
+}
+
+export interface PlanOutcome {
+  plan?: Plan;
+  resources?: ResolvedResource[];
+  diagnostics: Diagnostic[];
+}
+
+/** load -> check -> resolve: the manifest as ordered resource instances, or diagnostics. */
+export function resolveManifest(opts: RunOptions, diagnostics: Diagnostic[]): ResolvedResource[] | undefined {
+  const loaded = loadManifest(opts.manifest, opts.vars, diagnostics);
+  if (!loaded) return undefined;
+  const checked = checkResources(loaded.resources, diagnostics);
+  if (diagnostics.length > 0) return undefined;
+  const resolved = resolveResources(checked, opts.root, diagnostics);
+  return diagnostics.length > 0 ? undefined : resolved;
+}
+
+/** Every phase up to the plan; nothing here writes. */
+export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
+  const diagnostics: Diagnostic[] = [];
+  if (!isDirectory(opts.root)) {
+    diagnostics.push({ severity: 'error', summary: `--root ${opts.root} is not a directory`, hint: 'give an existing directory, or omit --root to manage /' });
+    return { diagnostics };
+  }
+  const resources = resolveManifest(opts, diagnostics);
+  if (!resources) return { diagnostics };
+  const state = await readSystem(resources, opts.root, diagnostics);
+  if (diagnostics.length > 0) return { diagnostics };
+  const { plan, diagnostics: planDiagnostics } = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), resources, state, sourceReader());
+  return { plan, resources, diagnostics: planDiagnostics };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,121 @@
+import type { SourcePos } from './diagnostics';
+
+/** What a path is, or should be. `content` is lossless text (see engine/bytes.ts). */
+export type FileModel =
+  | { type: 'absent' }
+  | { type: 'file'; content: string; mode?: number; uid?: number; gid?: number }
+  | { type: 'directory'; mode?: number; uid?: number; gid?: number }
+  | { type: 'link'; target: string };
+
+/** Fields every resource has, whatever its kind. */
+export interface CommonSpec {
+  id: string;
+  type: string;
+  path?: string;
+  requires?: string[];
+  notify?: string[];
+  validate?: string | string[];
+  sensitive?: boolean;
+}
+
+/** One resource after vars, includes and globs are resolved: one instance per concrete path. */
+export interface ResolvedResource {
+  id: string;
+  type: string;
+  /** The resource's fields after interpolation (includes the common ones). */
+  spec: CommonSpec & Record<string, unknown>;
+  /** Absolute path on the managed system (not prefixed with --root). */
+  path?: string;
+  requires: string[];
+  notify: string[];
+  validate?: string[];
+  sensitive: boolean;
+  source: SourcePos;
+  /** Directory of the manifest that declared it (for `source:` files). */
+  manifestDir: string;
+}
+
+export interface Transformed {
+  file: FileModel;
+  /** Why it changes, or why it is already right ("display_errors is already Off"). */
+  reason: string;
+}
+
+/** The JSON Schema fragment a kind adds to the common resource fields. */
+export interface KindSchema {
+  properties: Record<string, unknown>;
+  required?: string[];
+  /** Extra JSON Schema keywords (oneOf, allOf, not, ...) for the kind's object. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A kind that shapes one path. `transform` is pure: it maps the path's state (as read,
+ * or as left by the resources before it) to the wanted state. All transforms of one
+ * path are folded in order: one read, one diff, one validation, one write.
+ */
+export interface PathKind<S = Record<string, unknown>> {
+  kind: string;
+  scope: 'path';
+  schema: KindSchema;
+  summary: string;
+  /** True when the resource may bring its path into existence (missing file or zero glob matches are fine). */
+  creates(spec: S): boolean;
+  /** Static checks at validate time (regex syntax, a line its own match cannot find). Throws ResourceError. */
+  check?(spec: S): void;
+  /** True when the resource manages a symbolic link itself rather than the file it points to. */
+  managesLink?(spec: S): boolean;
+  transform(file: FileModel, spec: S, ctx: TransformContext): Transformed;
+}
+
+export interface TransformContext {
+  /** Reads a file relative to the manifest (file kind's `source`), lossless text. */
+  readSource(relPath: string): string;
+}
+
+export type ActionVerb = 'none' | 'run' | 'start' | 'stop' | 'reload' | 'restart' | 'enable' | 'disable';
+
+export interface PlannedAction {
+  action: ActionVerb;
+  reason: string;
+  /** The commands apply will run, in order, exactly as planned. */
+  commands: CommandSpec[];
+}
+
+export interface CommandSpec {
+  argv: string[];
+  shell?: boolean;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** A kind that acts rather than shapes a path (exec, service). */
+export interface ActionKind<S = Record<string, unknown>, C = unknown> {
+  kind: string;
+  scope: 'action';
+  schema: KindSchema;
+  summary: string;
+  check?(spec: S): void;
+  /** Reads the current state (may run read-only probe commands such as `unless`). */
+  read(spec: S, io: ProbeIo): Promise<C>;
+  /** Pure: what to do given the current state and whether something notified it. */
+  plan(spec: S, current: C, notified: boolean): PlannedAction;
+}
+
+export type ResourceKind = PathKind<any> | ActionKind<any, any>;
+
+/** The side effects a probe may have: running read-only commands, checking paths. */
+export interface ProbeIo {
+  run(cmd: CommandSpec): Promise<CommandResult>;
+  /** True when the managed path exists (resolved under --root). */
+  exists(path: string): Promise<boolean>;
+}

@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const TEMP_NAME = /^\..+\.remedy-(\d+)-[0-9a-f]+\.tmp$/;
+
+export interface Ownership {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** A temp file beside `target`, named so that a later run can recognise and remove it. */
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.remedy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Writes bytes to a new temp file beside `target`, fsynced, with the final mode and owner. */
+export function writeTemp(target: string, bytes: Uint8Array, own: Ownership): string {
+  const tmp = tempPathFor(target);
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, bytes);
+    applyOwnership(fd, own);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed on the error path
+    }
+  }
+  return tmp;
+}
+
+function applyOwnership(fd: number, own: Ownership): void {
+  if (own.uid !== undefined && own.gid !== undefined) {
+    try {
+      fs.fchownSync(fd, own.uid, own.gid);
+    } catch (e) {
+      // Only root may give a file away; keeping the writer's ownership is what any editor does.
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    }
+  }
+  fs.fchmodSync(fd, own.mode);
+}
+
+/** Renames the temp over the target and makes the rename durable. */
+export function commitTemp(tmp: string, target: string): void {
+  fs.renameSync(tmp, target);
+  fsyncDir(path.dirname(target));
+}
+
+/** Atomic, durable replacement: readers see the whole old file or the whole new one. */
+export function writeFileAtomic(target: string, bytes: Uint8Array, own: Ownership): void {
+  commitTemp(writeTemp(target, bytes, own), target);
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Removes temp files that a crashed run (whose process is gone) left in `dir`. */
+export function removeStaleTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

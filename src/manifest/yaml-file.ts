@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { Diagnostic, SourcePos } from '../engine/diagnostics';
+
+export type JsonPath = (string | number)[];
+
+/** One parsed manifest file that can say where any value in it came from. */
+export interface YamlFile {
+  file: string;
+  data: unknown;
+  pos(at: JsonPath): SourcePos;
+}
+
+export function readYamlFile(file: string, diagnostics: Diagnostic[]): YamlFile | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    diagnostics.push({ severity: 'error', summary: `cannot read manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, hint: 'check the path and its permissions', source: { file, line: 1, column: 1 } });
+    return undefined;
+  }
+  return parseYaml(file, text, diagnostics);
+}
+
+export function parseYaml(file: string, text: string, diagnostics: Diagnostic[]): YamlFile | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const at = (offset: number): SourcePos => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  for (const e of doc.errors) {
+    diagnostics.push({ severity: 'error', summary: `YAML syntax error: ${firstLine(e.message)}`, hint: 'fix the YAML syntax at this position (indentation, quotes, colons)', source: at(e.pos[0]) });
+  }
+  if (doc.errors.length > 0) return undefined;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    diagnostics.push({ severity: 'error', summary: `YAML error: ${firstLine((err as Error).message)}`, hint: 'simplify the anchors and aliases', source: at(0) });
+    return undefined;
+  }
+  return { file, data, pos: (path) => at(nodeOffset(doc, path)) };
+}
+
+/** Offset of the deepest node that exists along `path`. */
+function nodeOffset(doc: Document, path: JsonPath): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return 0;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}

@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import type { ApplyResult, ResourceOutcome } from '../engine/apply';
+import { formatPos, type Diagnostic } from '../engine/diagnostics';
+import type { Plan, ResourcePlan } from '../engine/plan';
+import type { Colors } from './colors';
+
+const SYMBOL: Record<string, string> = { create: '+', update: '~', delete: '-', none: '=' };
+
+export interface HumanOptions {
+  colors: Colors;
+  verbose: boolean;
+}
+
+/** The plan as a person reads it: what changes and why, then one unified diff per file. */
+export function renderPlan(plan: Plan, opts: HumanOptions): string {
+  const c = opts.colors;
+  const out: string[] = [`${c.bold('remedy plan')} ${displayPath(plan.manifest)}${plan.root === '/' ? '' : c.dim(`  (root ${plan.root})`)}`, ''];
+  const shown = plan.resources.filter((r) => r.changed || opts.verbose);
+  for (const r of shown) out.push(...resourceLines(r, c));
+  if (shown.length > 0) out.push('');
+  for (const f of plan.files) {
+    if (f.diff) out.push(colorDiff(f.diff, c));
+    else out.push(c.bold(`${f.action} ${f.path}: ${attributeChange(f.before, f.after)}`), '');
+  }
+  out.push(planSummary(plan, c));
+  return out.join('\n') + '\n';
+}
+
+function resourceLines(r: ResourcePlan, c: Colors): string[] {
+  const sym = SYMBOL[r.action] ?? '>';
+  const paint = r.action === 'create' ? c.green : r.action === 'delete' ? c.red : r.changed ? c.yellow : c.dim;
+  const lines = [`  ${paint(`${sym} ${r.action.padEnd(7)}`)} ${c.bold(r.address)}`, `            ${r.changed ? r.reason : c.dim(r.reason)}`];
+  for (const cmd of r.commands) lines.push(`            ${c.dim('$')} ${cmd.argv.join(' ')}`);
+  return lines;
+}
+
+function attributeChange(before: Plan['files'][number]['before'], after: Plan['files'][number]['after']): string {
+  const parts: string[] = [];
+  if (before.type !== after.type) parts.push(`${before.type} -> ${after.type}`);
+  if (after.mode !== undefined && before.mode !== after.mode) parts.push(`mode ${before.mode ?? '-'} -> ${after.mode}`);
+  if (after.uid !== undefined && before.uid !== after.uid) parts.push(`uid ${before.uid ?? '-'} -> ${after.uid}`);
+  if (after.gid !== undefined && before.gid !== after.gid) parts.push(`gid ${before.gid ?? '-'} -> ${after.gid}`);
+  if (after.target !== undefined && before.target !== after.target) parts.push(`link -> ${after.target}`);
+  return parts.join(', ');
+}
+
+function colorDiff(diff: string, c: Colors): string {
+  return diff
+    .split('\n')
+    .map((l) => (l.startsWith('+++') || l.startsWith('---') ? c.bold(l) : l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
+    .join('\n');
+}
+
+function planSummary(plan: Plan, c: Colors): string {
+  const s = plan.summary;
+  if (s.changed === 0) return c.green(`No changes: ${s.resources} resource(s) in sync.`);
+  return `${c.bold('Plan:')} ${s.changed} to change, ${s.unchanged} unchanged; ${s.files} file(s), ${s.commands} command(s).`;
+}
+
+/** What apply did, resource by resource, then a summary. */
+export function renderResult(result: ApplyResult, opts: HumanOptions): string {
+  const c = opts.colors;
+  const out = [c.bold('Applying:')];
+  for (const o of result.outcomes) if (o.status !== 'unchanged' || opts.verbose) out.push(...outcomeLines(o, c));
+  const unchanged = result.outcomes.length - result.changed - result.failed;
+  const line = `${result.changed} changed, ${result.failed} failed, ${unchanged} unchanged.`;
+  out.push('', result.failed > 0 ? c.red(`Apply failed: ${line}`) : c.green(`Apply complete: ${line}`));
+  return out.join('\n') + '\n';
+}
+
+function outcomeLines(o: ResourceOutcome, c: Colors): string[] {
+  const mark = o.status === 'changed' ? c.green('✓ changed') : o.status === 'unchanged' ? c.dim('= ok     ') : o.status === 'failed' ? c.red('✗ failed ') : c.yellow('- skipped');
+  const lines = [`  ${mark} ${o.address}${o.message ? `: ${o.message}` : ''}`];
+  if (o.output) lines.push(...o.output.replace(/\n$/, '').split('\n').map((l) => `      ${c.dim('|')} ${l}`));
+  return lines;
+}
+
+/** Compiler-style: `file:line:col: error: [id] what is wrong`, then the hint. */
+export function renderDiagnostics(diagnostics: Diagnostic[], colors: Colors): string {
+  return diagnostics
+    .map((d) => {
+      const where = d.source ? `${displayPath(formatPos(d.source))}: ` : '';
+      const label = d.severity === 'error' ? colors.red('error') : colors.yellow('warning');
+      const id = d.resourceId ? `[${d.resourceId}] ` : '';
+      const lines = [`${where}${label}: ${id}${d.summary}`];
+      if (d.detail) lines.push(`  ${d.detail}`);
+      if (d.hint) lines.push(`  ${colors.dim('hint:')} ${d.hint}`);
+      return lines.join('\n');
+    })
+    .join('\n') + '\n';
+}
+
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}

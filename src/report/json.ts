@@ -1,0 +1,31 @@
+import type { ApplyResult } from '../engine/apply';
+import type { Diagnostic } from '../engine/diagnostics';
+import type { Plan } from '../engine/plan';
+
+export const REPORT_FORMAT_VERSION = 1;
+
+export interface JsonReportInput {
+  command: string;
+  version: string;
+  plan?: Plan;
+  result?: ApplyResult;
+  diagnostics: Diagnostic[];
+}
+
+/** One JSON document per run, with stable, versioned field names. The plan is already redacted. */
+export function renderJson(input: JsonReportInput): string {
+  const { plan, result } = input;
+  const doc = {
+    formatVersion: REPORT_FORMAT_VERSION,
+    remedy: input.version,
+    command: input.command,
+    manifest: plan?.manifest,
+    root: plan?.root,
+    summary: plan?.summary,
+    resources: plan?.resources.map(({ source, ...r }) => ({ ...r, source: `${source.file}:${source.line}:${source.column}` })),
+    files: plan?.files.map(({ wanted: _wanted, host: _host, ...f }) => f),
+    result,
+    diagnostics: input.diagnostics,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}

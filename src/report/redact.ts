@@ -1,0 +1,28 @@
+import type { ApplyResult } from '../engine/apply';
+import type { FileChange, Plan, ResourcePlan } from '../engine/plan';
+
+export const HIDDEN = '(sensitive: hidden)';
+
+/** Every view shows the plan through this: sensitive content, reasons and outputs hidden. */
+export function redactPlan(plan: Plan): Plan {
+  return { ...plan, resources: plan.resources.map(redactResource), files: plan.files.map(redactFile) };
+}
+
+function redactResource(r: ResourcePlan): ResourcePlan {
+  if (!r.sensitive) return r;
+  return { ...r, reason: r.changed ? `changes ${HIDDEN}` : `in sync ${HIDDEN}`, commands: r.commands.map((c) => ({ ...c, argv: [HIDDEN], env: undefined })) };
+}
+
+function redactFile(f: FileChange): FileChange {
+  if (!f.sensitive) return f;
+  const lines = f.diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length;
+  return { ...f, diff: f.diff ? `--- a${f.path}\n+++ b${f.path}\n${HIDDEN} ${lines} changed line(s)\n` : '', wanted: { type: f.wanted.type } as FileChange['wanted'] };
+}
+
+export function redactResult(plan: Plan, result: ApplyResult): ApplyResult {
+  const sensitive = new Set(plan.resources.filter((r) => r.sensitive).map((r) => r.address));
+  return {
+    ...result,
+    outcomes: result.outcomes.map((o) => (sensitive.has(o.address) ? { ...o, output: o.output === undefined ? undefined : HIDDEN, message: o.message && o.status === 'failed' ? `failed ${HIDDEN}` : o.message } : o)),
+  };
+}

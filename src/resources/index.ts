@@ -1,0 +1,16 @@
+import type { ResourceKind } from '../engine/types';
+import { blockKind } from './block';
+import { execKind } from './exec';
+import { fileKind } from './file';
+import { iniKind } from './ini';
+import { lineKind } from './line';
+import { replaceKind } from './replace';
+
+/** Every resource kind remedy knows. The engine never switches on a kind's name. */
+export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, execKind];
+
+const byName = new Map<string, ResourceKind>(kinds.map((k) => [k.kind, k]));
+
+export function kindOf(name: string): ResourceKind | undefined {
+  return byName.get(name);
+}

@@ -1,0 +1,90 @@
+import { ResourceError } from '../engine/diagnostics';
+
+/**
+ * Regexes as sysadmins write them for Ansible and sed: Python's `(?P<name>...)` and
+ * `(?P=name)` are accepted; `^`/`$` anchor at line boundaries when `multiline` is set.
+ */
+export function compileRegex(source: string, field: string, opts: { multiline?: boolean; global?: boolean } = {}): RegExp {
+  const js = source.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
+  const flags = (opts.global ? 'g' : '') + (opts.multiline ? 'm' : '');
+  try {
+    return new RegExp(js, flags);
+  } catch (err) {
+    throw new ResourceError(
+      `${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      `fix the pattern in '${field}'; escape literal characters such as ( [ . * + ? with a backslash`,
+    );
+  }
+}
+
+/** A match as the replacement needs it: the groups by number and by name. */
+export interface MatchGroups {
+  numbered: (string | undefined)[];
+  named?: Record<string, string | undefined>;
+}
+
+/**
+ * Compiles a sed/Python-style replacement: `\1`..`\99`, `\g<1>`, `\g<name>`, `\\`, `\n`,
+ * `\t`. A `$` is literal (unlike JavaScript's own replacement strings).
+ */
+export function compileReplacement(template: string, field: string): (m: MatchGroups) => string {
+  const parts: Array<string | ((m: MatchGroups) => string)> = [];
+  let literal = '';
+  const flush = () => {
+    if (literal) parts.push(literal);
+    literal = '';
+  };
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (c !== '\\' || i === template.length - 1) {
+      literal += c;
+      continue;
+    }
+    const next = template[i + 1];
+    const named = /^g<([^>]+)>/.exec(template.slice(i + 1));
+    const digits = /^\d{1,2}/.exec(template.slice(i + 1));
+    if (named) {
+      flush();
+      parts.push(groupRef(named[1], field));
+      i += named[0].length;
+    } else if (digits) {
+      flush();
+      parts.push(groupRef(digits[0], field));
+      i += digits[0].length;
+    } else {
+      literal += next === 'n' ? '\n' : next === 't' ? '\t' : next === '\\' ? '\\' : '\\' + next;
+      i += 1;
+    }
+  }
+  flush();
+  return (m) => parts.map((p) => (typeof p === 'string' ? p : p(m))).join('');
+}
+
+function groupRef(ref: string, field: string): (m: MatchGroups) => string {
+  if (/^\d+$/.test(ref)) {
+    const n = Number(ref);
+    return (m) => {
+      if (n >= m.numbered.length) throw new ResourceError(`${field} refers to group \\${n}, but the pattern has only ${m.numbered.length - 1} group(s)`);
+      return m.numbered[n] ?? '';
+    };
+  }
+  if (!/^[A-Za-z_]\w*$/.test(ref)) throw new ResourceError(`${field} has a bad group reference \\g<${ref}>`, 'use \\g<name> or \\g<number>');
+  return (m) => {
+    if (!m.named || !(ref in m.named)) throw new ResourceError(`${field} refers to group '${ref}', which the pattern does not define`);
+    return m.named[ref] ?? '';
+  };
+}
+
+export function groupsOf(m: RegExpExecArray): MatchGroups {
+  return { numbered: Array.from(m), named: m.groups };
+}
+
+/** `BOF`, `EOF` or a regex: where to put something when nothing matches. */
+export type Anchor = { kind: 'BOF' } | { kind: 'EOF' } | { kind: 'regex'; re: RegExp };
+
+export function parseAnchor(value: string | undefined, field: string): Anchor | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'BOF') return { kind: 'BOF' };
+  if (value === 'EOF') return { kind: 'EOF' };
+  return { kind: 'regex', re: compileRegex(value, field) };
+}
