@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { applyPlan } from '../engine/apply';
+import { applyAndVerify } from '../engine/apply';
 import { renderPlan, renderResult } from '../report/human';
 import { renderJson } from '../report/json';
 import { redactPlan, redactResult } from '../report/redact';
@@ -12,7 +12,7 @@ export function registerApply(program: Command, setExit: (code: number) => void)
     const { plan, exit } = await planOrReport('apply', manifest, flags, log);
     if (!plan) return setExit(exit!);
     const started = Date.now();
-    const result = await applyPlan(plan);
+    const result = await applyAndVerify(plan);
     for (const o of redactResult(plan, result).outcomes) {
       if (o.status === 'failed') log.error({ resource: o.address, message: o.message }, 'resource failed');
       else if (o.status !== 'unchanged') log.info({ resource: o.address, status: o.status }, 'resource applied');
@@ -26,6 +26,8 @@ export function registerApply(program: Command, setExit: (code: number) => void)
       const opts = { colors: stdoutColors(flags), verbose: flags.verbose === true };
       process.stdout.write(plan.summary.changed > 0 ? renderPlan(shown, opts) + '\n' + renderResult(shownResult, opts) : renderPlan(shown, opts));
     }
-    setExit(exitCode(flags.detailedExitcodes === true, result.changed > 0, result.failed > 0));
+    const verifyFailed = result.verify?.some((c) => !c.ok) === true;
+    if (result.rollback) log.error({ checks: result.verify, rollback: result.rollback }, 'verify failed; rolled back');
+    setExit(exitCode(flags.detailedExitcodes === true, result.changed > 0 && !result.rollback, result.failed > 0 || verifyFailed));
   });
 }

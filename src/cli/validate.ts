@@ -15,12 +15,12 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .action((manifest: string, flags: CommonFlags) => {
       checkFormat(flags);
       const diagnostics: Diagnostic[] = [];
-      const resources = resolveManifest(runOptions(manifest, flags), diagnostics);
-      if (!resources) {
+      const resolved = resolveManifest(runOptions(manifest, flags), diagnostics);
+      if (!resolved) {
         reportDiagnostics('validate', diagnostics, flags);
         return setExit(EXIT.error);
       }
-      const count = new Set(resources.map((r) => r.id)).size;
+      const count = new Set(resolved.resources.map((r) => r.id)).size;
       if (flags.format === 'json') process.stdout.write(JSON.stringify({ formatVersion: 1, remedy: VERSION, command: 'validate', valid: true, resources: count }) + '\n');
       else process.stdout.write(`${manifest}: valid, ${count} resource(s).\n`);
       setExit(EXIT.ok);

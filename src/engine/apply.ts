@@ -8,6 +8,7 @@ import type { FileChange, Plan, ResourcePlan } from './plan';
 import { readModel } from './read';
 import { resolveInRoot } from './root';
 import type { CommandResult, CommandSpec, FileModel } from './types';
+import { runChecks, type CheckResult } from './verify';
 import { commitTemp, fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic, writeTemp } from './write';
 
 export type OutcomeStatus = 'unchanged' | 'changed' | 'failed' | 'skipped';
@@ -17,7 +18,7 @@ export interface ResourceOutcome {
   id: string;
   status: OutcomeStatus;
   message?: string;
-  /** Output of the commands it ran (exec) or of a refused validator. */
+  /** Output of the commands it ran (exec, service) or of a refused validator. */
   output?: string;
 }
 
@@ -25,9 +26,25 @@ export interface ApplyResult {
   outcomes: ResourceOutcome[];
   failed: number;
   changed: number;
+  /** Files written in this run, in order (what a rollback restores). */
+  written: FileChange[];
+  /** Resources whose refresh (reload, refresh_only exec) ran. */
+  refreshed: ResourcePlan[];
+  /** Results of the manifest's verify checks, when they ran. */
+  verify?: CheckResult[];
+  rollback?: RollbackReport;
 }
 
-class StepFailure extends Error {
+/** What an automatic rollback did after a failed verify, and whether the checks pass again. */
+export interface RollbackReport {
+  restored: string[];
+  errors: string[];
+  refreshed: string[];
+  checks: CheckResult[];
+  recovered: boolean;
+}
+
+export class StepFailure extends Error {
   constructor(
     message: string,
     readonly output?: string,
@@ -37,47 +54,129 @@ class StepFailure extends Error {
 }
 
 /**
- * Carries out exactly the plan: each file change at the first resource that touches its
- * path, each command at its resource. A failed resource skips those that require it
- * or are notified by it; independent resources still run.
+ * Carries out exactly the plan. Phase 1: each file change at the first resource that
+ * touches its path, each command at its resource. Phase 2: refreshes, once each, after
+ * all writes, for resources whose notifiers really changed. A failed resource skips
+ * those that require it or are notified by it; independent resources still run.
  */
 export async function applyPlan(plan: Plan): Promise<ApplyResult> {
-  const firstFor = firstResourceOfEachFile(plan);
-  const failed = new Set<string>();
-  const outcomes: ResourceOutcome[] = [];
-  const fileOutcome = new Map<FileChange, ResourceOutcome>();
+  const run = new ApplyRun(plan);
   for (const dir of new Set(plan.files.map((f) => path.dirname(f.host)))) removeStaleTemps(dir);
-
-  for (const r of plan.resources) {
-    const blocker = [...r.requires, ...notifiersOf(plan, r.id)].find((id) => failed.has(id));
-    if (blocker) {
-      outcomes.push({ address: r.address, id: r.id, status: 'skipped', message: `skipped: '${blocker}' failed` });
-      failed.add(r.id);
-      continue;
-    }
-    const outcome = await applyResource(plan, r, firstFor.get(r), fileOutcome);
-    if (outcome.status === 'failed') failed.add(r.id);
-    outcomes.push(outcome);
-  }
-  return { outcomes, failed: outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped').length, changed: outcomes.filter((o) => o.status === 'changed').length };
+  for (const r of plan.resources) await run.apply(r);
+  for (const r of plan.resources) if (r.refresh.length > 0) await run.refresh(r);
+  return run.result();
 }
 
-async function applyResource(plan: Plan, r: ResourcePlan, file: FileChange | undefined, fileOutcome: Map<FileChange, ResourceOutcome>): Promise<ResourceOutcome> {
-  const base = { address: r.address, id: r.id };
-  const shared = plan.files.find((f) => f.path === r.path && f.resources.includes(r.id) && fileOutcome.get(f)?.status === 'failed');
-  if (shared) return { ...base, status: 'failed', message: `the write of ${shared.path} failed (see '${fileOutcome.get(shared)!.id}')` };
-  try {
-    if (file) applyFileChange(file);
-    const output = await runCommands(r.commands, plan.root);
-    const outcome: ResourceOutcome = { ...base, status: r.changed ? 'changed' : 'unchanged', output };
-    if (file) fileOutcome.set(file, outcome);
-    return outcome;
-  } catch (e) {
-    const failure = asStepFailure(e);
-    const outcome: ResourceOutcome = { ...base, status: 'failed', message: failure.message, output: failure.output };
-    if (file) fileOutcome.set(file, outcome);
-    return outcome;
+/**
+ * apply, then the manifest's verify checks if anything changed. When a check fails,
+ * every file written is restored to its exact pre-image (newest first), the same
+ * refreshes run again so the old state is live, and the checks run once more.
+ */
+export async function applyAndVerify(plan: Plan): Promise<ApplyResult> {
+  const result = await applyPlan(plan);
+  if (result.changed === 0 || plan.verify.length === 0) return result;
+  result.verify = await runChecks(plan.verify);
+  if (result.verify.every((c) => c.ok)) return result;
+  result.rollback = await rollBack(plan, result);
+  return result;
+}
+
+async function rollBack(plan: Plan, result: ApplyResult): Promise<RollbackReport> {
+  const report: RollbackReport = { restored: [], errors: [], refreshed: [], checks: [], recovered: false };
+  for (const f of [...result.written].reverse()) {
+    try {
+      restorePath(f.host, f.current);
+      report.restored.push(f.path);
+    } catch (e) {
+      report.errors.push(`${f.path}: ${(e as Error).message}`);
+    }
   }
+  for (const r of result.refreshed) {
+    try {
+      await runCommands(r.refresh, plan.root);
+      report.refreshed.push(r.address);
+    } catch (e) {
+      report.errors.push(`${r.address}: ${(e as Error).message}`);
+    }
+  }
+  report.checks = await runChecks(plan.verify);
+  report.recovered = report.errors.length === 0 && report.checks.every((c) => c.ok);
+  return report;
+}
+
+class ApplyRun {
+  private readonly outcomes = new Map<ResourcePlan, ResourceOutcome>();
+  private readonly failedIds = new Set<string>();
+  private readonly changedIds = new Set<string>();
+  private readonly written: FileChange[] = [];
+  private readonly refreshed: ResourcePlan[] = [];
+  private readonly fileFailures = new Map<FileChange, string>();
+  private readonly firstFor: Map<ResourcePlan, FileChange>;
+
+  constructor(private readonly plan: Plan) {
+    this.firstFor = firstResourceOfEachFile(plan);
+  }
+
+  async apply(r: ResourcePlan): Promise<void> {
+    const blocker = [...r.requires, ...this.notifiersOf(r.id)].find((id) => this.failedIds.has(id));
+    if (blocker) return this.record(r, { status: 'skipped', message: `skipped: '${blocker}' failed` });
+    const failedFile = this.plan.files.find((f) => f.path === r.path && f.resources.includes(r.id) && this.fileFailures.has(f));
+    if (failedFile) return this.record(r, { status: 'failed', message: `the write of ${failedFile.path} failed (see '${this.fileFailures.get(failedFile)}')` });
+    const file = this.firstFor.get(r);
+    try {
+      if (file) {
+        applyFileChange(file);
+        this.written.push(file);
+      }
+      const output = await runCommands(r.commands, this.plan.root);
+      // An action resource whose only work is a refresh changes nothing until phase 2.
+      const changedNow = r.path !== undefined ? r.changed : r.commands.length > 0;
+      this.record(r, { status: changedNow ? 'changed' : 'unchanged', output });
+    } catch (e) {
+      const failure = asStepFailure(e);
+      if (file) this.fileFailures.set(file, r.id);
+      this.record(r, { status: 'failed', message: failure.message, output: failure.output });
+    }
+  }
+
+  /** Runs a planned refresh only if one of its notifiers really changed in this run. */
+  async refresh(r: ResourcePlan): Promise<void> {
+    const outcome = this.outcomes.get(r)!;
+    if (outcome.status === 'failed' || outcome.status === 'skipped') return;
+    const by = this.plan.resources.filter((n) => n.notify.includes(r.id) && this.changedIds.has(n.id)).map((n) => n.id);
+    if (by.length === 0) {
+      outcome.message = 'not refreshed: no notifier changed';
+      return;
+    }
+    try {
+      const output = await runCommands(r.refresh, this.plan.root);
+      this.refreshed.push(r);
+      this.record(r, { status: 'changed', message: `refreshed (notified by ${[...new Set(by)].join(', ')})`, output: joinOutput(outcome.output, output) });
+    } catch (e) {
+      const failure = asStepFailure(e);
+      this.record(r, { status: 'failed', message: `refresh failed: ${failure.message}`, output: joinOutput(outcome.output, failure.output) });
+    }
+  }
+
+  result(): ApplyResult {
+    const outcomes = [...this.outcomes.values()];
+    const count = (...s: OutcomeStatus[]) => outcomes.filter((o) => s.includes(o.status)).length;
+    return { outcomes, failed: count('failed', 'skipped'), changed: count('changed'), written: this.written, refreshed: this.refreshed };
+  }
+
+  private record(r: ResourcePlan, o: Omit<ResourceOutcome, 'address' | 'id'>): void {
+    this.outcomes.set(r, { address: r.address, id: r.id, ...o });
+    if (o.status === 'failed' || o.status === 'skipped') this.failedIds.add(r.id);
+    if (o.status === 'changed') this.changedIds.add(r.id);
+  }
+
+  private notifiersOf(id: string): string[] {
+    return this.plan.resources.filter((n) => n.changed && n.notify.includes(id)).map((n) => n.id);
+  }
+}
+
+function joinOutput(a: string | undefined, b: string | undefined): string | undefined {
+  return a === undefined ? b : b === undefined ? a : a + b;
 }
 
 /** Refusals and file-system errors fail the resource; anything else is a bug and propagates. */
@@ -97,22 +196,14 @@ function firstResourceOfEachFile(plan: Plan): Map<ResourcePlan, FileChange> {
   return out;
 }
 
-function notifiersOf(plan: Plan, id: string): string[] {
-  return plan.resources.filter((r) => r.changed && r.notify.includes(id)).map((r) => r.id);
-}
-
-async function runCommands(commands: CommandSpec[], root: string): Promise<string | undefined> {
+export async function runCommands(commands: CommandSpec[], root: string): Promise<string | undefined> {
   const outputs: string[] = [];
   for (const cmd of commands) {
     const res = await runCommand({ ...cmd, cwd: cmd.cwd === undefined ? undefined : resolveInRoot(root, cmd.cwd) });
-    outputs.push(commandOutput(res));
+    outputs.push(res.stdout + res.stderr);
     if (res.code !== 0) throw new StepFailure(`${showCommand(cmd.argv)} ${failureText(res)}`, outputs.join(''));
   }
   return commands.length > 0 ? outputs.join('') : undefined;
-}
-
-function commandOutput(res: CommandResult): string {
-  return res.stdout + res.stderr;
 }
 
 function failureText(res: CommandResult): string {
@@ -123,7 +214,7 @@ function failureText(res: CommandResult): string {
 /** Makes one path what the plan says, refusing if it is no longer what the plan saw. */
 export function applyFileChange(f: FileChange): void {
   const now = readModel(f.host);
-  if (!matchesSummary(now, f)) {
+  if (!matchesPreImage(now, f)) {
     throw new StepFailure(`${f.path} changed since it was planned; nothing was written to it. Run plan again.`);
   }
   const w = f.wanted;
@@ -141,7 +232,7 @@ export function applyFileChange(f: FileChange): void {
   }
 }
 
-function matchesSummary(now: FileModel, f: FileChange): boolean {
+function matchesPreImage(now: FileModel, f: FileChange): boolean {
   if (now.type !== f.before.type) return false;
   if (now.type !== 'file') return true;
   return createHash('sha256').update(encodeLossless(now.content)).digest('hex') === f.before.sha256;
@@ -164,9 +255,8 @@ function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, 
   try {
     for (const argv of inPlace) runValidator(argv, f);
   } catch (e) {
-    // The validator checks the whole tree in place: put the exact previous bytes back.
-    if (old) writeFileAtomic(f.host, encodeLossless(old.content), { mode: old.mode ?? 0o644, uid: old.uid, gid: old.gid });
-    else removePath(f.host, { type: 'file', content: '' });
+    // The validator checked the whole tree in place: put the exact previous state back.
+    restorePath(f.host, now);
     throw e;
   }
 }
@@ -176,6 +266,22 @@ function runValidator(argv: string[], f: FileChange): void {
   if (res.status === 0) return;
   const why = res.error ? `could not run: ${res.error.message}` : res.signal ? `was killed by ${res.signal}` : `exited ${res.status}`;
   throw new StepFailure(`validation refused ${f.path}: ${showCommand(argv)} ${why}; the file was not changed`, `${res.stdout ?? ''}${res.stderr ?? ''}`);
+}
+
+/** Puts a path back exactly as it was (bytes, mode, owner), atomically. */
+export function restorePath(host: string, was: FileModel): void {
+  const now = readModel(host);
+  switch (was.type) {
+    case 'file':
+      return writeFileAtomic(host, encodeLossless(was.content), { mode: was.mode ?? 0o644, uid: was.uid, gid: was.gid });
+    case 'absent':
+      return removePath(host, now);
+    case 'link':
+      return replaceWithLink(host, was.target);
+    case 'directory':
+      if (now.type === 'absent') fs.mkdirSync(host, { mode: was.mode });
+      return setAttributes(host, was.mode, was.uid, was.gid);
+  }
 }
 
 function setAttributes(host: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {

@@ -4,6 +4,7 @@ import { encodeLossless, isBinary } from './bytes';
 import * as path from 'node:path';
 import type { ActionKind, ActionVerb, CommandSpec, FileModel, PathKind, ResolvedResource, TransformContext } from './types';
 import type { SystemState } from './read';
+import type { VerifyCheck } from './verify';
 import { kindOf } from '../resources';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -23,6 +24,8 @@ export interface ResourcePlan {
   requires: string[];
   notify: string[];
   commands: CommandSpec[];
+  /** Run after all file writes, only if a notifier really changed. */
+  refresh: CommandSpec[];
   source: SourcePos;
 }
 
@@ -50,6 +53,8 @@ export interface FileChange {
   resources: string[];
   validate: string[][];
   sensitive: boolean;
+  /** The state the plan saw (the pre-image a rollback restores). */
+  current: FileModel;
   /** The wanted state; apply writes exactly this. */
   wanted: FileModel;
 }
@@ -69,6 +74,8 @@ export interface Plan {
   root: string;
   resources: ResourcePlan[];
   files: FileChange[];
+  /** Checks run after the changes; a failure rolls the run back. */
+  verify: VerifyCheck[];
   summary: PlanSummary;
 }
 
@@ -83,6 +90,7 @@ export function planChanges(
   resources: ResolvedResource[],
   state: SystemState,
   readSource: (file: string) => string,
+  verify: VerifyCheck[] = [],
 ): { plan?: Plan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const wanted = new Map<string, FileModel>();
@@ -110,7 +118,7 @@ export function planChanges(
   const files = [...wanted.entries()].flatMap(([host, model]) => fileChange(host, model, state, touchedBy.get(host)!));
   checkParents(files, state, touchedBy, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
-  return { plan: { formatVersion: PLAN_FORMAT_VERSION, manifest, root, resources: planned, files, summary: summarize(planned, files) }, diagnostics };
+  return { plan: { formatVersion: PLAN_FORMAT_VERSION, manifest, root, resources: planned, files, verify, summary: summarize(planned, files) }, diagnostics };
 }
 
 function planPathResource(
@@ -134,15 +142,15 @@ function planPathResource(
   wanted.set(host, out.file);
   touchedBy.set(host, [...(touchedBy.get(host) ?? []), r]);
   const changed = !sameModel(current, out.file);
-  return resourcePlan(r, changed ? pathAction(current, out.file) : 'none', changed, out.reason, []);
+  return resourcePlan(r, changed ? pathAction(current, out.file) : 'none', changed, out.reason, [], []);
 }
 
 function planActionResource(kind: ActionKind, r: ResolvedResource, probe: unknown, notified: boolean): ResourcePlan {
   const p = kind.plan(r.spec, probe, notified);
-  return resourcePlan(r, p.action, p.action !== 'none', p.reason, p.commands);
+  return resourcePlan(r, p.action, p.action !== 'none', p.reason, p.commands, p.refresh ?? []);
 }
 
-function resourcePlan(r: ResolvedResource, action: ResourceAction, changed: boolean, reason: string, commands: CommandSpec[]): ResourcePlan {
+function resourcePlan(r: ResolvedResource, action: ResourceAction, changed: boolean, reason: string, commands: CommandSpec[], refresh: CommandSpec[]): ResourcePlan {
   return {
     id: r.id,
     kind: r.type,
@@ -155,6 +163,7 @@ function resourcePlan(r: ResolvedResource, action: ResourceAction, changed: bool
     requires: r.requires,
     notify: r.notify,
     commands,
+    refresh,
     source: r.source,
   };
 }
@@ -233,6 +242,7 @@ function fileChange(host: string, wanted: FileModel, state: SystemState, rs: Res
       resources: [...new Set(rs.map((r) => r.id))],
       validate: unique(rs.flatMap((r) => (r.validate ? [r.validate] : []))),
       sensitive,
+      current,
       wanted,
     },
   ];
@@ -291,7 +301,8 @@ function unique(argvs: string[][]): string[][] {
 
 function summarize(resources: ResourcePlan[], files: FileChange[]): PlanSummary {
   const changed = resources.filter((r) => r.changed).length;
-  return { resources: resources.length, changed, unchanged: resources.length - changed, files: files.length, commands: resources.reduce((n, r) => n + r.commands.length, 0) };
+  const commands = resources.reduce((n, r) => n + r.commands.length + r.refresh.length, 0);
+  return { resources: resources.length, changed, unchanged: resources.length - changed, files: files.length, commands };
 }
 
 export function resourceDiagnostic(r: ResolvedResource, e: unknown): Diagnostic {

@@ -4,6 +4,7 @@ import type { Diagnostic } from './diagnostics';
 import { planChanges, type Plan } from './plan';
 import { readSystem, sourceReader } from './read';
 import type { ResolvedResource } from './types';
+import { toVerifyCheck, type VerifyCheck } from './verify';
 import { checkResources } from '../manifest/check';
 import { loadManifest } from '../manifest/load';
 import { resolveResources } from '../manifest/resolve';
@@ -21,14 +22,19 @@ export interface PlanOutcome {
   diagnostics: Diagnostic[];
 }
 
+export interface ResolvedManifest {
+  resources: ResolvedResource[];
+  verify: VerifyCheck[];
+}
+
 /** load -> check -> resolve: the manifest as ordered resource instances, or diagnostics. */
-export function resolveManifest(opts: RunOptions, diagnostics: Diagnostic[]): ResolvedResource[] | undefined {
+export function resolveManifest(opts: RunOptions, diagnostics: Diagnostic[]): ResolvedManifest | undefined {
   const loaded = loadManifest(opts.manifest, opts.vars, diagnostics);
   if (!loaded) return undefined;
   const checked = checkResources(loaded.resources, diagnostics);
   if (diagnostics.length > 0) return undefined;
-  const resolved = resolveResources(checked, opts.root, diagnostics);
-  return diagnostics.length > 0 ? undefined : resolved;
+  const resources = resolveResources(checked, opts.root, diagnostics);
+  return diagnostics.length > 0 ? undefined : { resources, verify: loaded.verify.map(toVerifyCheck) };
 }
 
 /** Every phase up to the plan; nothing here writes. */
@@ -38,12 +44,12 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
     diagnostics.push({ severity: 'error', summary: `--root ${opts.root} is not a directory`, hint: 'give an existing directory, or omit --root to manage /' });
     return { diagnostics };
   }
-  const resources = resolveManifest(opts, diagnostics);
-  if (!resources) return { diagnostics };
-  const state = await readSystem(resources, opts.root, diagnostics);
+  const manifest = resolveManifest(opts, diagnostics);
+  if (!manifest) return { diagnostics };
+  const state = await readSystem(manifest.resources, opts.root, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
-  const { plan, diagnostics: planDiagnostics } = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), resources, state, sourceReader());
-  return { plan, resources, diagnostics: planDiagnostics };
+  const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, sourceReader(), manifest.verify);
+  return { ...planned, resources: manifest.resources };
 }
 
 function isDirectory(p: string): boolean {

@@ -78,8 +78,13 @@ export type ActionVerb = 'none' | 'run' | 'start' | 'stop' | 'reload' | 'restart
 export interface PlannedAction {
   action: ActionVerb;
   reason: string;
-  /** The commands apply will run, in order, exactly as planned. */
+  /** The commands apply will run at the resource's place in the order, exactly as planned. */
   commands: CommandSpec[];
+  /**
+   * Commands run only when a notifier really changed, once, after all file writes
+   * (a reload, a refresh_only exec).
+   */
+  refresh?: CommandSpec[];
 }
 
 export interface CommandSpec {

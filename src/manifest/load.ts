@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
+import type { VerifySpec } from '../engine/verify';
 import { interpolate, type Vars } from './interpolate';
 import { schemaDiagnostics } from './schema-check';
 import { readYamlFile, type JsonPath, type YamlFile } from './yaml-file';
@@ -17,12 +18,14 @@ export interface LoadedManifest {
   files: string[];
   vars: Vars;
   resources: DeclaredResource[];
+  verify: VerifySpec[];
 }
 
 interface ManifestData {
   vars?: Record<string, unknown>;
   include?: unknown[];
   resources?: unknown[];
+  verify?: unknown[];
 }
 
 /**
@@ -41,15 +44,18 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
   Object.assign(vars, overrides);
 
   const resources: DeclaredResource[] = [];
+  const verify: VerifySpec[] = [];
   for (const f of files) {
     const data = dataOf(f);
     const list = Array.isArray(data.resources) ? data.resources : [];
     const interpolated = list.map((r, i) => interpolate(r, vars, f, ['resources', i], diagnostics, idOf(r)));
-    diagnostics.push(...schemaDiagnostics(f, { ...data, resources: interpolated }));
+    const checks = interpolate(data.verify, vars, f, ['verify'], diagnostics);
+    diagnostics.push(...schemaDiagnostics(f, { ...data, resources: interpolated, ...(checks === undefined ? {} : { verify: checks }) }));
     interpolated.forEach((r, i) => resources.push({ data: r as Record<string, unknown>, src: f, at: ['resources', i] }));
+    if (Array.isArray(checks)) verify.push(...(checks as VerifySpec[]));
   }
   if (diagnostics.length > before) return undefined;
-  return { file: path.resolve(file), files: files.map((f) => f.file), vars, resources };
+  return { file: path.resolve(file), files: files.map((f) => f.file), vars, resources, verify };
 }
 
 /** Depth-first: includes are pushed before the including file. */

@@ -1,4 +1,5 @@
 import type { ResourceKind } from '../engine/types';
+import { verifySchema } from '../engine/verify';
 
 export const SCHEMA_ID = 'https://remedy.dev/schema/manifest.schema.json';
 export const ID_PATTERN = '^[a-z0-9._-]+$';
@@ -54,6 +55,7 @@ export function manifestSchema(kinds: readonly ResourceKind[]): Record<string, u
         additionalProperties: { type: ['string', 'number', 'boolean'] },
       },
       include: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Manifests (relative to this one) whose resources are merged in before this file\'s own.' },
+      verify: verifySchema,
       resources: {
         type: 'array',
         items: {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import type { ApplyResult, ResourceOutcome } from '../engine/apply';
+import type { ApplyResult, ResourceOutcome, RollbackReport } from '../engine/apply';
+import type { CheckResult } from '../engine/verify';
 import { formatPos, type Diagnostic } from '../engine/diagnostics';
 import type { Plan, ResourcePlan } from '../engine/plan';
 import type { Colors } from './colors';
@@ -62,10 +63,28 @@ export function renderResult(result: ApplyResult, opts: HumanOptions): string {
   const c = opts.colors;
   const out = [c.bold('Applying:')];
   for (const o of result.outcomes) if (o.status !== 'unchanged' || opts.verbose) out.push(...outcomeLines(o, c));
+  if (result.verify) out.push('', c.bold('Verify:'), ...result.verify.map((r) => checkLine(r, c)));
+  if (result.rollback) out.push('', ...rollbackLines(result.rollback, c));
   const unchanged = result.outcomes.length - result.changed - result.failed;
   const line = `${result.changed} changed, ${result.failed} failed, ${unchanged} unchanged.`;
-  out.push('', result.failed > 0 ? c.red(`Apply failed: ${line}`) : c.green(`Apply complete: ${line}`));
+  if (result.rollback) out.push('', c.red(`Apply failed verification and was rolled back: ${line}`));
+  else out.push('', result.failed > 0 ? c.red(`Apply failed: ${line}`) : c.green(`Apply complete: ${line}`));
   return out.join('\n') + '\n';
+}
+
+function checkLine(r: CheckResult, c: Colors): string {
+  const tries = r.attempts > 1 ? ` (${r.attempts} attempts)` : '';
+  return r.ok ? `  ${c.green('✓')} ${r.name}${tries}` : `  ${c.red('✗')} ${r.name}${tries}: ${r.message}`;
+}
+
+function rollbackLines(rb: RollbackReport, c: Colors): string[] {
+  const lines = [c.bold('Rollback:')];
+  for (const p of rb.restored) lines.push(`  restored ${p} (previous bytes)`);
+  for (const a of rb.refreshed) lines.push(`  refreshed ${a} again`);
+  for (const e of rb.errors) lines.push(c.red(`  error: ${e}`));
+  lines.push(...rb.checks.map((r) => checkLine(r, c)));
+  lines.push(rb.recovered ? c.green('  the checks pass again: the previous state is back') : c.red('  the checks still fail after the rollback: look at the service now'));
+  return lines;
 }
 
 function outcomeLines(o: ResourceOutcome, c: Colors): string[] {

@@ -23,8 +23,16 @@ export function renderJson(input: JsonReportInput): string {
     root: plan?.root,
     summary: plan?.summary,
     resources: plan?.resources.map(({ source, ...r }) => ({ ...r, source: `${source.file}:${source.line}:${source.column}` })),
-    files: plan?.files.map(({ wanted: _wanted, host: _host, ...f }) => f),
-    result,
+    files: plan?.files.map(({ wanted: _wanted, current: _current, host: _host, ...f }) => f),
+    result: result && {
+      outcomes: result.outcomes,
+      changed: result.changed,
+      failed: result.failed,
+      written: result.written.map((f) => f.path),
+      refreshed: result.refreshed.map((r) => r.address),
+      verify: result.verify,
+      rollback: result.rollback,
+    },
     diagnostics: input.diagnostics,
   };
   return JSON.stringify(doc, null, 2) + '\n';

@@ -10,13 +10,14 @@ export function redactPlan(plan: Plan): Plan {
 
 function redactResource(r: ResourcePlan): ResourcePlan {
   if (!r.sensitive) return r;
-  return { ...r, reason: r.changed ? `changes ${HIDDEN}` : `in sync ${HIDDEN}`, commands: r.commands.map((c) => ({ ...c, argv: [HIDDEN], env: undefined })) };
+  const hide = (cmds: ResourcePlan['commands']) => cmds.map((c) => ({ ...c, argv: [HIDDEN], env: undefined }));
+  return { ...r, reason: r.changed ? `changes ${HIDDEN}` : `in sync ${HIDDEN}`, commands: hide(r.commands), refresh: hide(r.refresh) };
 }
 
 function redactFile(f: FileChange): FileChange {
   if (!f.sensitive) return f;
   const lines = f.diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length;
-  return { ...f, diff: f.diff ? `--- a${f.path}\n+++ b${f.path}\n${HIDDEN} ${lines} changed line(s)\n` : '', wanted: { type: f.wanted.type } as FileChange['wanted'] };
+  return { ...f, diff: f.diff ? `--- a${f.path}\n+++ b${f.path}\n${HIDDEN} ${lines} changed line(s)\n` : '', wanted: { type: f.wanted.type } as FileChange['wanted'], current: { type: f.current.type } as FileChange['current'] };
 }
 
 export function redactResult(plan: Plan, result: ApplyResult): ApplyResult {

@@ -5,9 +5,10 @@ import { fileKind } from './file';
 import { iniKind } from './ini';
 import { lineKind } from './line';
 import { replaceKind } from './replace';
+import { serviceKind } from './service';
 
 /** Every resource kind remedy knows. The engine never switches on a kind's name. */
-export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, execKind];
+export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, execKind, serviceKind];
 
 const byName = new Map<string, ResourceKind>(kinds.map((k) => [k.kind, k]));
 
