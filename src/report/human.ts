@@ -32,6 +32,7 @@ function resourceLines(r: ResourcePlan, c: Colors): string[] {
   const paint = r.action === 'create' ? c.green : r.action === 'delete' ? c.red : r.changed ? c.yellow : c.dim;
   const lines = [`  ${paint(`${sym} ${r.action.padEnd(7)}`)} ${c.bold(r.address)}`, `            ${r.changed ? r.reason : c.dim(r.reason)}`];
   for (const cmd of r.commands) lines.push(`            ${c.dim('$')} ${cmd.argv.join(' ')}`);
+  for (const cmd of r.refresh) lines.push(`            ${c.dim('$')} ${cmd.argv.join(' ')} ${c.dim('(after the writes, if a notifier changes)')}`);
   return lines;
 }
 
