@@ -40,6 +40,8 @@ export function textKind<S extends { create?: boolean }>(def: TextKindDefinition
     transform(file: FileModel, spec: S): Transformed {
       const base = textOf(file, creates(spec));
       const edit = def.edit(base.content, spec);
+      // An edit that adds nothing to a missing file leaves it missing (removing from nothing is a no-op).
+      if (file.type === 'absent' && edit.text === '') return { file, reason: edit.reason };
       return { file: { ...base, content: edit.text }, reason: edit.reason };
     },
   };
