@@ -25,6 +25,8 @@ export interface ResourceOutcome {
 export interface ApplyResult {
   outcomes: ResourceOutcome[];
   failed: number;
+  /** Resources not run because one they require or that notifies them failed. */
+  skipped: number;
   changed: number;
   /** Files written in this run, in order (what a rollback restores). */
   written: FileChange[];
@@ -161,7 +163,7 @@ class ApplyRun {
   result(): ApplyResult {
     const outcomes = [...this.outcomes.values()];
     const count = (...s: OutcomeStatus[]) => outcomes.filter((o) => s.includes(o.status)).length;
-    return { outcomes, failed: count('failed', 'skipped'), changed: count('changed'), written: this.written, refreshed: this.refreshed };
+    return { outcomes, failed: count('failed'), skipped: count('skipped'), changed: count('changed'), written: this.written, refreshed: this.refreshed };
   }
 
   private record(r: ResourcePlan, o: Omit<ResourceOutcome, 'address' | 'id'>): void {
@@ -201,14 +203,15 @@ export async function runCommands(commands: CommandSpec[], root: string): Promis
   for (const cmd of commands) {
     const res = await runCommand({ ...cmd, cwd: cmd.cwd === undefined ? undefined : resolveInRoot(root, cmd.cwd) });
     outputs.push(res.stdout + res.stderr);
-    if (res.code !== 0) throw new StepFailure(`${showCommand(cmd.argv)} ${failureText(res)}`, outputs.join(''));
+    if (res.timedOut || !(cmd.returns ?? [0]).includes(res.code ?? -1)) throw new StepFailure(`${showCommand(cmd.argv)} ${failureText(res, cmd)}`, outputs.join(''));
   }
   return commands.length > 0 ? outputs.join('') : undefined;
 }
 
-function failureText(res: CommandResult): string {
+function failureText(res: CommandResult, cmd: CommandSpec): string {
   if (res.timedOut) return 'timed out';
-  return res.signal ? `was killed by ${res.signal}` : `exited ${res.code}`;
+  if (res.signal) return `was killed by ${res.signal}`;
+  return cmd.returns ? `exited ${res.code} (accepted: ${cmd.returns.join(', ')})` : `exited ${res.code}`;
 }
 
 /** Makes one path what the plan says, refusing if it is no longer what the plan saw. */
@@ -222,9 +225,15 @@ export function applyFileChange(f: FileChange): void {
     case 'absent':
       return removePath(f.host, now);
     case 'directory':
-      if (now.type === 'absent') fs.mkdirSync(f.host, { recursive: true, mode: w.mode ?? 0o755 });
+      if (now.type !== 'directory') {
+        // A type change (file kind, force: true): the old path goes first.
+        removePath(f.host, now);
+        fs.mkdirSync(f.host, { recursive: true, mode: w.mode ?? 0o755 });
+      }
       return setAttributes(f.host, w.mode, w.uid, w.gid);
     case 'link':
+      // rename() cannot replace a directory; only an empty one is removed (file kind, force: true).
+      if (now.type === 'directory') removePath(f.host, now);
       return replaceWithLink(f.host, w.target);
     case 'file':
       if (now.type === 'file' && now.content === w.content) return setAttributes(f.host, w.mode, w.uid, w.gid);
@@ -247,6 +256,8 @@ function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, 
   const inPlace = f.validate.filter((argv) => !argv.some((a) => a.includes('%s')));
   try {
     for (const argv of onCandidate) runValidator(argv.map((a) => a.replace(/%s/g, tmp)), f);
+    // rename() cannot replace a directory; only an empty one is removed (file kind, force: true).
+    if (now.type === 'directory') removePath(f.host, now);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
@@ -270,7 +281,12 @@ function runValidator(argv: string[], f: FileChange): void {
 
 /** Puts a path back exactly as it was (bytes, mode, owner), atomically. */
 export function restorePath(host: string, was: FileModel): void {
-  const now = readModel(host);
+  let now = readModel(host);
+  if (now.type !== was.type && (now.type === 'directory' || was.type === 'directory')) {
+    // Undoing a type change: rename() cannot swap a directory and a file.
+    removePath(host, now);
+    now = { type: 'absent' };
+  }
   switch (was.type) {
     case 'file':
       return writeFileAtomic(host, encodeLossless(was.content), { mode: was.mode ?? 0o644, uid: was.uid, gid: was.gid });
@@ -298,6 +314,7 @@ function removePath(host: string, now: FileModel): void {
 
 /** A new link is made beside the path and renamed over it, so the swap is atomic. */
 function replaceWithLink(host: string, target: string): void {
+  fs.mkdirSync(path.dirname(host), { recursive: true });
   const tmp = tempPathFor(host);
   fs.symlinkSync(target, tmp);
   fs.renameSync(tmp, host);

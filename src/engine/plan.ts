@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ResourceError, type Diagnostic, type SourcePos } from './diagnostics';
 import { encodeLossless, isBinary } from './bytes';
 import * as path from 'node:path';
-import type { ActionKind, ActionVerb, CommandSpec, FileModel, PathKind, ResolvedResource, TransformContext } from './types';
+import type { ActionKind, ActionVerb, CommandSpec, FileModel, MachineLookup, PathKind, ResolvedResource, TransformContext } from './types';
 import type { SystemState } from './read';
 import type { VerifyCheck } from './verify';
 import { kindOf } from '../resources';
@@ -89,7 +89,7 @@ export function planChanges(
   root: string,
   resources: ResolvedResource[],
   state: SystemState,
-  readSource: (file: string) => string,
+  lookup: MachineLookup,
   verify: VerifyCheck[] = [],
 ): { plan?: Plan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -101,7 +101,7 @@ export function planChanges(
   resources.forEach((r, index) => {
     const fail = (e: unknown) => diagnostics.push(resourceDiagnostic(r, e));
     const kind = kindOf(r.type)!;
-    const ctx = contextFor(r, readSource);
+    const ctx = contextFor(r, lookup);
     try {
       const step =
         kind.scope === 'path'
@@ -114,7 +114,7 @@ export function planChanges(
     }
   });
   if (diagnostics.length > 0) return { diagnostics };
-  checkWholeFold(touchedBy, wanted, state, readSource, diagnostics);
+  checkWholeFold(touchedBy, wanted, state, lookup, diagnostics);
   const files = [...wanted.entries()].flatMap(([host, model]) => fileChange(host, model, state, touchedBy.get(host)!));
   checkParents(files, state, touchedBy, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
@@ -169,22 +169,22 @@ function resourcePlan(r: ResolvedResource, action: ResourceAction, changed: bool
 }
 
 /** The fold of all edits to a path, run once more on its result, must change nothing. */
-function contextFor(r: ResolvedResource, readSource: (file: string) => string): TransformContext {
-  return { readSource: (rel) => readSource(path.resolve(r.manifestDir, rel)) };
+function contextFor(r: ResolvedResource, lookup: MachineLookup): TransformContext {
+  return { ...lookup, readSource: (rel) => lookup.readSource(path.resolve(r.manifestDir, rel)) };
 }
 
 function checkWholeFold(
   touchedBy: Map<string, ResolvedResource[]>,
   wanted: Map<string, FileModel>,
   state: SystemState,
-  readSource: (file: string) => string,
+  lookup: MachineLookup,
   diagnostics: Diagnostic[],
 ): void {
   for (const [host, rs] of touchedBy) {
     if (rs.length < 2) continue;
     const final = wanted.get(host)!;
     let model = final;
-    for (const r of rs) model = (kindOf(r.type) as PathKind).transform(model, r.spec, contextFor(r, readSource)).file;
+    for (const r of rs) model = (kindOf(r.type) as PathKind).transform(model, r.spec, contextFor(r, lookup)).file;
     if (!sameModel(final, model)) {
       diagnostics.push({
         severity: 'error',

@@ -5,7 +5,7 @@ import { ResourceError, type Diagnostic } from './diagnostics';
 import { runCommand } from './exec';
 import { resourceDiagnostic } from './plan';
 import { resolveInRoot } from './root';
-import type { FileModel, ProbeIo, ResolvedResource } from './types';
+import type { FileModel, MachineLookup, ProbeIo, ResolvedResource } from './types';
 import { kindOf } from '../resources';
 
 /** A path as read from the machine. */
@@ -49,7 +49,8 @@ export async function readSystem(resources: ResolvedResource[], root: string, di
 
 export function probeIo(root: string): ProbeIo {
   return {
-    run: runCommand,
+    // A probe's cwd is a managed path, like a command's at apply time.
+    run: (cmd) => runCommand({ ...cmd, cwd: cmd.cwd === undefined ? undefined : resolveInRoot(root, cmd.cwd) }),
     exists: async (p) => {
       try {
         return fs.existsSync(resolveInRoot(root, p));
@@ -82,17 +83,55 @@ export function readModel(host: string): FileModel {
   }
 }
 
-/** Reads files named by a manifest (`source:`), once each. */
-export function sourceReader(): (file: string) => string {
-  const cache = new Map<string, string>();
-  return (file) => {
-    if (!cache.has(file)) {
-      try {
-        cache.set(file, decodeLossless(fs.readFileSync(file)));
-      } catch (e) {
-        throw new ResourceError(`cannot read source ${file}: ${(e as NodeJS.ErrnoException).code}`, 'source is relative to the manifest that declares the resource');
-      }
-    }
-    return cache.get(file)!;
+/** Source files and user/group names, each read once, for the pure plan fold. */
+export function machineLookup(root: string): MachineLookup {
+  const sources = new Map<string, string>();
+  const users = idTable(root, '/etc/passwd', 'user');
+  const groups = idTable(root, '/etc/group', 'group');
+  return {
+    readSource(file) {
+      if (!sources.has(file)) sources.set(file, readSourceFile(file));
+      return sources.get(file)!;
+    },
+    userId: users,
+    groupId: groups,
   };
+}
+
+function readSourceFile(file: string): string {
+  try {
+    return decodeLossless(fs.readFileSync(file));
+  } catch (e) {
+    throw new ResourceError(`cannot read source ${file}: ${(e as NodeJS.ErrnoException).code}`, 'source is relative to the manifest that declares the resource');
+  }
+}
+
+/**
+ * name -> id from the managed system's passwd/group file (under --root), read on first use.
+ * Numeric ids pass through. Names only known to NSS (LDAP, sssd) must be given as numbers.
+ */
+function idTable(root: string, file: '/etc/passwd' | '/etc/group', what: string): (name: string) => number {
+  let table: Map<string, number> | undefined;
+  return (name) => {
+    if (/^\d+$/.test(name)) return Number(name);
+    table ??= parseIdFile(root, file);
+    const id = table.get(name);
+    if (id === undefined) throw new ResourceError(`${what} '${name}' does not exist on the managed system (${file})`, `create the ${what} first, or give its numeric id`, what === 'user' ? 'owner' : 'group');
+    return id;
+  };
+}
+
+function parseIdFile(root: string, file: string): Map<string, number> {
+  let text = '';
+  try {
+    text = fs.readFileSync(resolveInRoot(root, file), 'utf8');
+  } catch {
+    // No passwd/group file (a bare --root tree): only numeric ids resolve.
+  }
+  const ids = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [name, , id] = line.split(':');
+    if (name && id !== undefined && /^\d+$/.test(id)) ids.set(name, Number(id));
+  }
+  return ids;
 }

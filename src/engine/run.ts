@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from './diagnostics';
 import { planChanges, type Plan } from './plan';
-import { readSystem, sourceReader } from './read';
+import { machineLookup, readSystem } from './read';
 import type { ResolvedResource } from './types';
 import { toVerifyCheck, type VerifyCheck } from './verify';
 import { checkResources } from '../manifest/check';
@@ -48,7 +48,7 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   if (!manifest) return { diagnostics };
   const state = await readSystem(manifest.resources, opts.root, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
-  const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, sourceReader(), manifest.verify);
+  const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root), manifest.verify);
   return { ...planned, resources: manifest.resources };
 }
 

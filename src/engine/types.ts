@@ -71,6 +71,18 @@ export interface PathKind<S = Record<string, unknown>> {
 export interface TransformContext {
   /** Reads a file relative to the manifest (file kind's `source`), lossless text. */
   readSource(relPath: string): string;
+  /** The uid of a user name (or a numeric id) on the managed system (`<root>/etc/passwd`). */
+  userId(name: string): number;
+  /** The gid of a group name (or a numeric id) on the managed system (`<root>/etc/group`). */
+  groupId(name: string): number;
+}
+
+/** What transforms may look up on the machine, read once and cached: the plan stays a pure fold. */
+export interface MachineLookup {
+  /** Reads an absolute file named by a manifest, lossless text. */
+  readSource(file: string): string;
+  userId(name: string): number;
+  groupId(name: string): number;
 }
 
 export type ActionVerb = 'none' | 'run' | 'start' | 'stop' | 'reload' | 'restart' | 'enable' | 'disable';
@@ -93,6 +105,8 @@ export interface CommandSpec {
   cwd?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Exit codes that count as success (exec `returns`); default [0]. */
+  returns?: number[];
 }
 
 export interface CommandResult {

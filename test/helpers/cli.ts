@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 
 export interface CliRun {
@@ -23,4 +25,11 @@ export async function runCli(args: string[]): Promise<CliRun> {
     process.stderr.write = origErr;
     process.exitCode = previous;
   }
+}
+
+/** Writes `resources:` + the given YAML into ROOT/manifest.yml and runs a command on ROOT with detailed exit codes. */
+export async function runInRoot(root: string, command: string, resources: string, extra: string[] = []): Promise<CliRun> {
+  const manifest = path.join(root, 'manifest.yml');
+  fs.writeFileSync(manifest, `resources:${resources}\n`);
+  return runCli([command, manifest, '--root', root, '--detailed-exitcodes', '--no-color', ...extra]);
 }
