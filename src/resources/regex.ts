@@ -5,16 +5,32 @@ import { ResourceError } from '../engine/diagnostics';
  * `(?P=name)` are accepted; `^`/`$` anchor at line boundaries when `multiline` is set.
  */
 export function compileRegex(source: string, field: string, opts: { multiline?: boolean; global?: boolean } = {}): RegExp {
-  const js = source.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
-  const flags = (opts.global ? 'g' : '') + (opts.multiline ? 'm' : '');
+  const { body, inline } = leadingFlags(source, field);
+  const js = pythonAnchors(body.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>'));
+  const flags = [...new Set((opts.global ? 'g' : '') + (opts.multiline ? 'm' : '') + inline)].join('');
   try {
     return new RegExp(js, flags);
   } catch (err) {
     throw new ResourceError(
       `${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
       `fix the pattern in '${field}'; escape literal characters such as ( [ . * + ? with a backslash`,
+      field,
     );
   }
+}
+
+/** Python's leading inline flags (`(?i)`, `(?s)`, `(?m)`, combined as `(?is)`) become JavaScript flags. */
+function leadingFlags(source: string, field: string): { body: string; inline: string } {
+  const m = /^\(\?([a-zA-Z]+)\)/.exec(source);
+  if (!m) return { body: source, inline: '' };
+  const unsupported = [...m[1]].filter((f) => !'ism'.includes(f));
+  if (unsupported.length > 0) throw new ResourceError(`${field} uses the inline flag(s) '${unsupported.join('')}', which remedy's regexes do not support`, 'only (?i), (?s) and (?m) are supported, at the start of the pattern', field);
+  return { body: source.slice(m[0].length), inline: m[1] };
+}
+
+/** Python's `\A` and `\Z` (start and end of the whole text) in JavaScript, where they would match the letters A and Z. */
+function pythonAnchors(source: string): string {
+  return source.replace(/\\\\|\\A|\\Z/g, (t) => (t === '\\A' ? '(?<![\\s\\S])' : t === '\\Z' ? '(?![\\s\\S])' : t));
 }
 
 /** A match as the replacement needs it: the groups by number and by name. */
@@ -25,8 +41,10 @@ export interface MatchGroups {
 
 /**
  * Compiles a sed/Python-style replacement: `\1`..`\99`, `\g<1>`, `\g<name>`, `\\`, `\n`,
- * `\t`. A `$` is literal (unlike JavaScript's own replacement strings).
+ * `\r`, `\t`. A `$` is literal (unlike JavaScript's own replacement strings).
  */
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\' };
+
 export function compileReplacement(template: string, field: string): (m: MatchGroups) => string {
   const parts: Array<string | ((m: MatchGroups) => string)> = [];
   let literal = '';
@@ -52,7 +70,7 @@ export function compileReplacement(template: string, field: string): (m: MatchGr
       parts.push(groupRef(digits[0], field));
       i += digits[0].length;
     } else {
-      literal += next === 'n' ? '\n' : next === 't' ? '\t' : next === '\\' ? '\\' : '\\' + next;
+      literal += ESCAPES[next] ?? '\\' + next;
       i += 1;
     }
   }

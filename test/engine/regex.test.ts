@@ -20,3 +20,24 @@ describe('regex helpers', () => {
     expect(() => compileReplacement('\\3', 'replacement')(groupsOf(m))).toThrow(/group \\3/);
   });
 });
+
+describe('Python regex syntax users bring from Ansible', () => {
+  test('\\A and \\Z anchor the whole text, even in multiline mode', () => {
+    const start = compileRegex('\\Aline', 'pattern', { multiline: true, global: true });
+    expect('line\nline\n'.match(start)).toHaveLength(1);
+    const end = compileRegex('x\\Z', 'pattern', { multiline: true });
+    expect(end.test('x\ny')).toBe(false);
+    expect(end.test('y\nx')).toBe(true);
+    expect(compileRegex('\\\\A', 'pattern').test('\\A')).toBe(true);
+  });
+
+  test('leading inline flags (?i) (?s) (?m) become flags; others are refused', () => {
+    expect(compileRegex('(?i)^display_errors', 'match').test('Display_Errors = On')).toBe(true);
+    expect(compileRegex('(?s)a.b', 'match').test('a\nb')).toBe(true);
+    expect(() => compileRegex('(?x)a b', 'match')).toThrow(/inline flag\(s\) 'x'/);
+  });
+
+  test('replacement escapes \\r as a carriage return', () => {
+    expect(compileReplacement('a\\r\\n', 'replacement')(groupsOf(/x/.exec('x')!))).toBe('a\r\n');
+  });
+});

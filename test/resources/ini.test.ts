@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { decodeLossless, encodeLossless } from '../../src/engine/bytes';
 import type { FileModel } from '../../src/engine/types';
+import { noMachine } from '../helpers/machine';
 import { editIni, iniKind, type IniSpec } from '../../src/resources/ini';
 
 const edit = (text: string, spec: IniSpec) => editIni(text, spec).text;
@@ -373,7 +374,7 @@ describe('fixtures', () => {
   test('there are at least 20 cases', () => expect(cases.length).toBeGreaterThanOrEqual(20));
 
   const read = (file: string): FileModel => (fs.existsSync(file) ? { type: 'file', content: decodeLossless(fs.readFileSync(file)) } : { type: 'absent' });
-  const ctx = { readSource: () => '' };
+  const ctx = noMachine;
 
   test.each(cases)('%s', (name) => {
     const caseDir = path.join(dir, name);

@@ -1,0 +1,194 @@
+import { ResourceError } from '../engine/diagnostics';
+import { compileRegex, compileReplacement, groupsOf, type MatchGroups } from './regex';
+import { createProperty, textKind, type TextEdit } from './text-kind';
+
+export interface ReplaceSpec {
+  pattern: string;
+  replacement?: string;
+  after?: string;
+  before?: string;
+  create?: boolean;
+}
+
+/** The compiled spec: pattern is global and multiline (`^`/`$` at every line), like Ansible's re.MULTILINE. */
+interface Substitution {
+  pattern: RegExp;
+  expand: (m: MatchGroups) => string;
+}
+
+function substitutionOf(spec: ReplaceSpec): Substitution {
+  return {
+    pattern: compileRegex(spec.pattern, 'pattern', { multiline: true, global: true }),
+    expand: compileReplacement(spec.replacement ?? '', 'replacement'),
+  };
+}
+
+/** The slice of the file the pattern may touch: [start, end) offsets. */
+interface Region {
+  start: number;
+  end: number;
+}
+
+function checkReplaceSpec(spec: ReplaceSpec): void {
+  const sub = substitutionOf(spec);
+  regexOf(spec.after, 'after');
+  regexOf(spec.before, 'before');
+  const replacement = spec.replacement ?? '';
+  // A replacement without group references is known now: if the pattern rewrites it, every run would.
+  if (!/\\(\d|g<)/.test(replacement) && substitute(replacement, sub).text !== replacement) throw neverConverges(replacement);
+}
+
+function regexOf(source: string | undefined, field: 'after' | 'before'): RegExp | undefined {
+  return source === undefined ? undefined : compileRegex(source, field, { multiline: true, global: true });
+}
+
+function neverConverges(example: string): ResourceError {
+  return new ResourceError(
+    `pattern still matches its own replacement ('${example}'), so replacing again would change the file again: it would never converge`,
+    'make pattern match only the text to fix, not the fixed result: anchor it (^...$, \\b), or exclude the fixed form with a lookahead (?!...)',
+    'pattern',
+  );
+}
+
+/** Every match in `text` replaced; offsets are where each match started. */
+function substitute(text: string, sub: Substitution): { text: string; offsets: number[] } {
+  const re = sub.pattern;
+  re.lastIndex = 0;
+  let out = '';
+  let copied = 0;
+  const offsets: number[] = [];
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    out += text.slice(copied, m.index) + sub.expand(groupsOf(m));
+    copied = m.index + m[0].length;
+    offsets.push(m.index);
+    // An empty match would be found again at the same place forever: step over one character.
+    if (m[0] === '') re.lastIndex++;
+  }
+  return { text: out + text.slice(copied), offsets };
+}
+
+/** Every offset where `re` matches, overlapping ones included (Python's search tries each start). */
+function matchStarts(text: string, re: RegExp, from = 0): RegExpExecArray[] {
+  const found: RegExpExecArray[] = [];
+  re.lastIndex = from;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    found.push(m);
+    re.lastIndex = m.index + 1;
+  }
+  return found;
+}
+
+/**
+ * Ansible's region, from its `after(?P<subsection>.*?)before` search: after alone, from
+ * the end of its first match to the end of the file; before alone, from the start of
+ * the file to its last match (Ansible's greedy `.*`); both, from the first after match
+ * that a before match follows, to the first such before match.
+ */
+function regionOf(text: string, spec: ReplaceSpec): Region | undefined {
+  const after = regexOf(spec.after, 'after');
+  const before = regexOf(spec.before, 'before');
+  if (!after && !before) return { start: 0, end: text.length };
+  if (!before) {
+    const first = matchStarts(text, after!)[0];
+    return first && { start: first.index + first[0].length, end: text.length };
+  }
+  if (!after) {
+    const last = matchStarts(text, before).pop();
+    return last && { start: 0, end: last.index };
+  }
+  for (const a of matchStarts(text, after)) {
+    const start = a.index + a[0].length;
+    before.lastIndex = start;
+    const b = before.exec(text);
+    if (b) return { start, end: b.index };
+  }
+  return undefined;
+}
+
+/** One pass of the edit: the region, the replaced text and where the matches were. */
+function replaceOnce(text: string, spec: ReplaceSpec): { text: string; region?: Region; offsets: number[] } {
+  const region = regionOf(text, spec);
+  if (!region) return { text, offsets: [] };
+  const inside = substitute(text.slice(region.start, region.end), substitutionOf(spec));
+  return {
+    text: text.slice(0, region.start) + inside.text + text.slice(region.end),
+    region,
+    offsets: inside.offsets.map((o) => o + region.start),
+  };
+}
+
+/** 1-based line number of each offset (offsets ascending). */
+function lineNumbersAt(text: string, offsets: number[]): number[] {
+  const breaks = /\r\n|\n|\r/g;
+  let line = 1;
+  let next = breaks.exec(text);
+  return offsets.map((offset) => {
+    while (next !== null && next.index + next[0].length <= offset) {
+      line++;
+      next = breaks.exec(text);
+    }
+    return line;
+  });
+}
+
+function matchesAt(text: string, offsets: number[]): string {
+  const lines = [...new Set(lineNumbersAt(text, offsets))];
+  const shown = lines.length > 10 ? `${lines.slice(0, 10).join(', ')}, ...` : lines.join(', ');
+  return `${offsets.length} match${offsets.length === 1 ? '' : 'es'} (line${lines.length === 1 ? '' : 's'} ${shown})`;
+}
+
+/** Pure: every match of pattern (in the region) replaced, and why. */
+export function editReplace(text: string, spec: ReplaceSpec): TextEdit {
+  const once = replaceOnce(text, spec);
+  if (!once.region) return { text, reason: `${regionLabel(spec)} matches nothing in the file; nothing replaced` };
+  if (once.offsets.length === 0) return { text, reason: `pattern matches nothing${spec.after !== undefined || spec.before !== undefined ? ` ${regionLabel(spec)}` : ''}` };
+  if (once.text === text) return { text, reason: `${matchesAt(text, once.offsets)} already equal their replacement` };
+  const again = replaceOnce(once.text, spec);
+  if (again.text !== once.text) throw neverConverges(firstChangedLine(once.text, again.text));
+  return { text: once.text, reason: `replaced ${matchesAt(text, once.offsets)}` };
+}
+
+function regionLabel(spec: ReplaceSpec): string {
+  const parts = [spec.after !== undefined ? `after '${spec.after}'` : '', spec.before !== undefined ? `before '${spec.before}'` : ''];
+  return parts.filter((p) => p !== '').join(' and ');
+}
+
+/** The line of `a` where `b` first differs, to show the user what would change again. */
+function firstChangedLine(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const start = i === 0 ? 0 : a.lastIndexOf('\n', i - 1) + 1;
+  const end = a.indexOf('\n', i);
+  return a.slice(start, end === -1 ? a.length : end).replace(/\r$/, '');
+}
+
+export const replaceKind = textKind<ReplaceSpec>({
+  kind: 'replace',
+  summary: 'Replaces every match of a regex in a file, optionally only between after and before, like Ansible replace.',
+  schema: {
+    properties: {
+      pattern: {
+        type: 'string',
+        minLength: 1,
+        description: 'Regex (Python syntax accepted, e.g. (?P<name>...)); multiline: ^ and $ match at every line. Every match is replaced. It must not match its own replacement.',
+      },
+      replacement: {
+        type: 'string',
+        default: '',
+        description: 'Text for each match: \\1..\\99 and \\g<name> insert groups, \\n a newline, $ is literal. Default "": matches are removed.',
+      },
+      after: {
+        type: 'string',
+        description: 'Regex (multiline): only text after its first match is changed (to the end of the file, or to the first match of before that follows).',
+      },
+      before: {
+        type: 'string',
+        description: 'Regex (multiline): only text before its match is changed: the first one after the after match, or without after the last one in the file (Ansible).',
+      },
+      ...createProperty,
+    },
+    required: ['pattern'],
+  },
+  check: checkReplaceSpec,
+  edit: editReplace,
+});
