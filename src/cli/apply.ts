@@ -24,7 +24,8 @@ export function registerApply(program: Command, setExit: (code: number) => void)
       process.stdout.write(renderJson({ command: 'apply', version: VERSION, plan: shown, result: shownResult, diagnostics: [] }));
     } else {
       const opts = { colors: stdoutColors(flags), verbose: flags.verbose === true };
-      process.stdout.write(plan.summary.changed > 0 ? renderPlan(shown, opts) + '\n' + renderResult(shownResult, opts) : renderPlan(shown, opts));
+      const planned = renderPlan(shown, opts, 'apply');
+      process.stdout.write(plan.summary.changed > 0 ? planned + '\n' + renderResult(shownResult, opts) : planned);
     }
     const verifyFailed = result.verify?.some((c) => !c.ok) === true;
     if (result.rollback) log.error({ checks: result.verify, rollback: result.rollback }, 'verify failed; rolled back');

@@ -18,7 +18,7 @@ export interface CommonFlags {
   color: boolean;
   verbose?: boolean;
   logFile?: string;
-  logLevel: string;
+  logLevel?: string;
   debug?: boolean;
 }
 
@@ -34,7 +34,8 @@ export function withRunOptions(cmd: Command): Command {
     .option('-v, --verbose', 'also list resources that are already in sync')
     .option('--no-color', 'no colour (also NO_COLOR)')
     .option('--log-file <file>', 'write structured JSON logs here instead of stderr')
-    .option('--log-level <level>', 'debug, info, warn, error or silent', 'warn')
+    // choices(): an unknown level is a usage error up front, not a crash when the first message is logged.
+    .addOption(cmd.createOption('--log-level <level>', 'debug, info, warn, error or silent (default: warn with --log-file, silent on stderr)').choices(['debug', 'info', 'warn', 'error', 'silent']))
     .option('--debug', 'show stack traces of internal errors');
 }
 
@@ -67,7 +68,9 @@ export function stdoutColors(flags: CommonFlags): Colors {
 }
 
 export function runLog(flags: CommonFlags, command: string, manifest: string): RunLog {
-  return new RunLog({ logFile: flags.logFile, logLevel: flags.logLevel }, { command, manifest });
+  // On stderr the human report already says what failed; JSON logs there only when asked for.
+  const logLevel = flags.logLevel ?? (flags.logFile ? 'warn' : 'silent');
+  return new RunLog({ logFile: flags.logFile, logLevel }, { command, manifest });
 }
 
 /** Plans, or prints the diagnostics and says which exit code to use. */

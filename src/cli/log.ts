@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Logger } from 'pino';
+import { DiagnosticsError } from '../engine/diagnostics';
 
 export interface LogOptions {
   logFile?: string;
@@ -18,6 +21,7 @@ export class RunLog {
     private readonly base: Record<string, unknown>,
   ) {
     this.threshold = LEVELS[opts.logLevel] ?? LEVELS.warn;
+    if (opts.logFile) checkWritable(opts.logFile);
   }
 
   info(fields: Record<string, unknown>, msg: string): void {
@@ -46,6 +50,19 @@ export class RunLog {
     const pino = require('pino') as typeof import('pino');
     const dest = this.opts.logFile ? pino.destination({ dest: this.opts.logFile, sync: true, mkdir: true }) : pino.destination({ fd: 2, sync: true });
     return pino.pino({ level: this.opts.logLevel, base: this.base }, dest);
+  }
+}
+
+/**
+ * A log file that cannot be written is a usage error before the run, not a crash at the
+ * first message, which may come after apply has already changed files.
+ */
+function checkWritable(file: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.closeSync(fs.openSync(file, 'a'));
+  } catch (e) {
+    throw new DiagnosticsError([{ severity: 'error', summary: `--log-file ${file} cannot be written: ${(e as Error).message}`, hint: 'give a writable file, or leave out --log-file to log on stderr' }]);
   }
 }
 

@@ -7,7 +7,10 @@ export interface VerifyCheck {
   command?: string[];
   retries: number;
   delayMs: number;
-  /** Wait before the first attempt: longer than PHP opcache's revalidate_freq (2 s), so the new code is what answers. */
+  /**
+   * Wait before the first attempt. opcache as shipped (revalidate_freq=2, whole seconds) may
+   * serve a changed PHP file's old code for up to 3 s; 4 s sees the new code answer.
+   */
   settleMs: number;
 }
 
@@ -27,7 +30,7 @@ export interface VerifySpec {
   settle?: number;
 }
 
-export const DEFAULT_SETTLE_SECONDS = 3;
+export const DEFAULT_SETTLE_SECONDS = 4;
 
 export function toVerifyCheck(v: VerifySpec): VerifyCheck {
   const name = v.name ?? (v.http ? `http ${v.http.url}` : `command ${showCommand(v.command!)}`);
@@ -54,7 +57,8 @@ export const verifySchema = {
         additionalProperties: false,
         required: ['url'],
         properties: {
-          url: { type: 'string', pattern: '^https?://', description: 'URL to GET.' },
+          // `${` too: editors validate the manifest as written, before variables are expanded.
+          url: { type: 'string', pattern: '^(https?://|\\$\\{)', description: 'URL to GET (http:// or https://, or a ${variable} holding one).' },
           status: { type: 'integer', description: 'Expected status (default 200).' },
           contains: { type: 'string', description: 'Text the body must contain.' },
           timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds per request (default 10).' },
@@ -63,7 +67,7 @@ export const verifySchema = {
       command: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'argv that must exit 0.' },
       retries: { type: 'integer', minimum: 0, description: 'Further attempts after a failure (default 3).' },
       delay: { type: 'number', minimum: 0, description: 'Seconds between attempts (default 1).' },
-      settle: { type: 'number', minimum: 0, description: `Seconds to wait before the first attempt (default ${DEFAULT_SETTLE_SECONDS}: longer than PHP opcache's 2 s revalidation, so a broken page is seen broken).` },
+      settle: { type: 'number', minimum: 0, description: `Seconds to wait before the first attempt (default ${DEFAULT_SETTLE_SECONDS}: longer than the up to 3 s for which PHP opcache as shipped serves a changed file's old code, so a broken page is seen broken).` },
     },
     oneOf: [{ required: ['http'] }, { required: ['command'] }],
   },

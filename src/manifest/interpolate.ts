@@ -26,10 +26,37 @@ export function interpolate(value: unknown, vars: Vars, src: YamlFile, at: JsonP
   return value;
 }
 
-function interpolateString(s: string, vars: Vars, unknown: (name: string) => void): string {
+/**
+ * Expands variables that use other variables (`php_ini: /etc/php/${php_version}/...`),
+ * after --var overrides, so an override reaches every variable built on it. A cycle or
+ * an unknown name is reported at the variable (`at(name)`); its value is left as written.
+ */
+export function resolveVars(vars: Vars, at: (name: string) => { src: YamlFile; path: JsonPath } | undefined, diagnostics: Diagnostic[]): Vars {
+  const resolved: Vars = {};
+  const chain: string[] = [];
+  const report = (name: string, summary: string, hint: string) => {
+    const where = at(name);
+    diagnostics.push({ severity: 'error', summary, hint, source: where?.src.pos(where.path) });
+  };
+  const resolve = (name: string): string => {
+    if (Object.prototype.hasOwnProperty.call(resolved, name)) return resolved[name];
+    if (chain.includes(name)) {
+      report(name, `variable cycle: ${[...chain.slice(chain.indexOf(name)), name].join(' -> ')}`, 'a variable may use other variables, but not itself through them');
+      return vars[name];
+    }
+    chain.push(name);
+    const value = interpolateString(vars[name], vars, (ref) => report(name, `unknown variable \${${ref}} in variable ${name}`, `define it under vars: or pass --var ${ref}=VALUE; write $\${ for a literal \${`), resolve);
+    chain.pop();
+    return (resolved[name] = value);
+  };
+  for (const name of Object.keys(vars)) resolve(name);
+  return resolved;
+}
+
+function interpolateString(s: string, vars: Vars, unknown: (name: string) => void, valueOf: (name: string) => string = (name) => vars[name]): string {
   return s.replace(REFERENCE, (whole, name: string | undefined) => {
     if (name === undefined) return '${';
-    if (Object.prototype.hasOwnProperty.call(vars, name)) return vars[name];
+    if (Object.prototype.hasOwnProperty.call(vars, name)) return valueOf(name);
     unknown(name);
     return whole;
   });

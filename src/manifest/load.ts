@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { VerifySpec } from '../engine/verify';
-import { interpolate, type Vars } from './interpolate';
+import { interpolate, resolveVars, type Vars } from './interpolate';
 import { schemaDiagnostics } from './schema-check';
 import { readYamlFile, type JsonPath, type YamlFile } from './yaml-file';
 
@@ -39,9 +39,15 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
   loadTree(path.resolve(file), [], files, diagnostics);
   if (diagnostics.length > before) return undefined;
 
-  const vars: Vars = {};
-  for (const f of files) Object.assign(vars, stringVars(dataOf(f).vars));
-  Object.assign(vars, overrides);
+  const declared: Vars = {};
+  const definedIn = new Map<string, YamlFile>();
+  for (const f of files) {
+    const own = stringVars(dataOf(f).vars);
+    Object.assign(declared, own);
+    for (const name of Object.keys(own)) definedIn.set(name, f);
+  }
+  Object.assign(declared, overrides);
+  const vars = resolveVars(declared, (name) => (name in overrides || !definedIn.has(name) ? undefined : { src: definedIn.get(name)!, path: ['vars', name] }), diagnostics);
 
   const resources: DeclaredResource[] = [];
   const verify: VerifySpec[] = [];

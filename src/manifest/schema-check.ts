@@ -50,7 +50,7 @@ function toDiagnostic(src: YamlFile, data: unknown, e: ErrorObject): Diagnostic 
   const field = at.length > 0 ? at.slice(at[0] === 'resources' ? 2 : 0).join('.') : '';
   const where = field ? `'${field}'` : resourceId ? 'the resource' : 'the manifest';
   const { summary, hint, extra } = describe(e, where);
-  return { severity: 'error', summary, hint, resourceId, source: src.pos(extra === undefined ? at : [...at, extra]) };
+  return { severity: 'error', summary, hint, resourceId, source: extra === undefined ? src.pos(at) : src.keyPos([...at, extra]) };
 }
 
 function idAt(data: unknown, index: number): string | undefined {

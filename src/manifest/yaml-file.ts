@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
 import type { Diagnostic, SourcePos } from '../engine/diagnostics';
 
 export type JsonPath = (string | number)[];
@@ -9,6 +9,8 @@ export interface YamlFile {
   file: string;
   data: unknown;
   pos(at: JsonPath): SourcePos;
+  /** Where the key of the value at `at` is written (an unknown field is its key). */
+  keyPos(at: JsonPath): SourcePos;
 }
 
 export function readYamlFile(file: string, diagnostics: Diagnostic[]): YamlFile | undefined {
@@ -40,7 +42,7 @@ export function parseYaml(file: string, text: string, diagnostics: Diagnostic[])
     diagnostics.push({ severity: 'error', summary: `YAML error: ${firstLine((err as Error).message)}`, hint: 'simplify the anchors and aliases', source: at(0) });
     return undefined;
   }
-  return { file, data, pos: (path) => at(nodeOffset(doc, path)) };
+  return { file, data, pos: (path) => at(nodeOffset(doc, path)), keyPos: (path) => at(keyOffset(doc, path) ?? nodeOffset(doc, path)) };
 }
 
 /** Offset of the deepest node that exists along `path`. */
@@ -50,6 +52,13 @@ function nodeOffset(doc: Document, path: JsonPath): number {
     if (isNode(node) && node.range) return node.range[0];
   }
   return 0;
+}
+
+function keyOffset(doc: Document, path: JsonPath): number | undefined {
+  const parent = path.length === 0 ? undefined : path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === path[path.length - 1]);
+  return pair && isNode(pair.key) ? pair.key.range?.[0] : undefined;
 }
 
 function firstLine(s: string): string {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { ApplyResult, ResourceOutcome, RollbackReport } from '../engine/apply';
 import type { CheckResult } from '../engine/verify';
 import { formatPos, type Diagnostic } from '../engine/diagnostics';
+import { showCommand } from '../engine/exec';
 import type { Plan, ResourcePlan } from '../engine/plan';
 import type { Colors } from './colors';
 
@@ -13,9 +14,9 @@ export interface HumanOptions {
 }
 
 /** The plan as a person reads it: what changes and why, then one unified diff per file. */
-export function renderPlan(plan: Plan, opts: HumanOptions): string {
+export function renderPlan(plan: Plan, opts: HumanOptions, command: 'plan' | 'apply' = 'plan'): string {
   const c = opts.colors;
-  const out: string[] = [`${c.bold('remedy plan')} ${displayPath(plan.manifest)}${plan.root === '/' ? '' : c.dim(`  (root ${plan.root})`)}`, ''];
+  const out: string[] = [`${c.bold(`remedy ${command}`)} ${displayPath(plan.manifest)}${plan.root === '/' ? '' : c.dim(`  (root ${plan.root})`)}`, ''];
   const shown = plan.resources.filter((r) => r.changed || opts.verbose);
   for (const r of shown) out.push(...resourceLines(r, c));
   if (shown.length > 0) out.push('');
@@ -31,8 +32,8 @@ function resourceLines(r: ResourcePlan, c: Colors): string[] {
   const sym = SYMBOL[r.action] ?? '>';
   const paint = r.action === 'create' ? c.green : r.action === 'delete' ? c.red : r.changed ? c.yellow : c.dim;
   const lines = [`  ${paint(`${sym} ${r.action.padEnd(7)}`)} ${c.bold(r.address)}`, `            ${r.changed ? r.reason : c.dim(r.reason)}`];
-  for (const cmd of r.commands) lines.push(`            ${c.dim('$')} ${cmd.argv.join(' ')}`);
-  for (const cmd of r.refresh) lines.push(`            ${c.dim('$')} ${cmd.argv.join(' ')} ${c.dim('(after the writes, if a notifier changes)')}`);
+  for (const cmd of r.commands) lines.push(`            ${c.dim('$')} ${showCommand(cmd.argv)}`);
+  for (const cmd of r.refresh) lines.push(`            ${c.dim('$')} ${showCommand(cmd.argv)} ${c.dim('(after the writes, if a notifier changes)')}`);
   return lines;
 }
 
@@ -66,11 +67,17 @@ export function renderResult(result: ApplyResult, opts: HumanOptions): string {
   for (const o of result.outcomes) if (o.status !== 'unchanged' || opts.verbose) out.push(...outcomeLines(o, c));
   if (result.verify) out.push('', c.bold('Verify:'), ...result.verify.map((r) => checkLine(r, c)));
   if (result.rollback) out.push('', ...rollbackLines(result.rollback, c));
-  const unchanged = result.outcomes.length - result.changed - result.failed;
-  const line = `${result.changed} changed, ${result.failed} failed, ${unchanged} unchanged.`;
-  if (result.rollback) out.push('', c.red(`Apply failed verification and was rolled back: ${line}`));
+  const unchanged = result.outcomes.length - result.changed - result.failed - result.skipped;
+  const skipped = result.skipped > 0 ? `, ${result.skipped} skipped` : '';
+  const line = `${result.changed} changed, ${result.failed} failed${skipped}, ${unchanged} unchanged.`;
+  if (result.rollback) out.push('', c.red(rollbackSummary(result.rollback)));
   else out.push('', result.failed > 0 ? c.red(`Apply failed: ${line}`) : c.green(`Apply complete: ${line}`));
   return out.join('\n') + '\n';
+}
+
+function rollbackSummary(rb: RollbackReport): string {
+  const files = `${rb.restored.length} file(s) restored`;
+  return rb.recovered ? `Apply failed verification and was rolled back: ${files}, the checks pass again.` : `Apply failed verification; the rollback did not recover: ${files}, ${rb.errors.length} error(s), the checks still fail.`;
 }
 
 function checkLine(r: CheckResult, c: Colors): string {

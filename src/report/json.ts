@@ -28,6 +28,7 @@ export function renderJson(input: JsonReportInput): string {
       outcomes: result.outcomes,
       changed: result.changed,
       failed: result.failed,
+      skipped: result.skipped,
       written: result.written.map((f) => f.path),
       refreshed: result.refreshed.map((r) => r.address),
       verify: result.verify,

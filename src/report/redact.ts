@@ -22,8 +22,15 @@ function redactFile(f: FileChange): FileChange {
 
 export function redactResult(plan: Plan, result: ApplyResult): ApplyResult {
   const sensitive = new Set(plan.resources.filter((r) => r.sensitive).map((r) => r.address));
+  // A refused validator's output may quote the candidate file, which holds the secret of
+  // every sensitive resource on that path, whichever resource the failure is reported on.
+  const sensitiveFiles = new Set(plan.files.filter((f) => f.sensitive).map((f) => f.path));
+  const onSensitiveFile = new Set(plan.resources.filter((r) => r.path !== undefined && sensitiveFiles.has(r.path)).map((r) => r.address));
+  const hideOutput = (o: ApplyResult['outcomes'][number]) => ({ ...o, output: o.output === undefined ? undefined : HIDDEN });
   return {
     ...result,
-    outcomes: result.outcomes.map((o) => (sensitive.has(o.address) ? { ...o, output: o.output === undefined ? undefined : HIDDEN, message: o.message && o.status === 'failed' ? `failed ${HIDDEN}` : o.message } : o)),
+    outcomes: result.outcomes.map((o) =>
+      sensitive.has(o.address) ? { ...hideOutput(o), message: o.message && o.status === 'failed' ? `failed ${HIDDEN}` : o.message } : onSensitiveFile.has(o.address) ? hideOutput(o) : o,
+    ),
   };
 }
