@@ -409,9 +409,12 @@ resources:
     const { root, manifest: file } = setup(manifest, {});
     const logFile = path.join(path.dirname(file), 'remedy.log');
     const outputs: string[] = [];
-    // The exec runs on every apply (no guard), so all four runs are independent.
+    // The exec runs on every apply (no guard), so all four runs are independent; the two
+    // applies share the run lock, so the second waits for the first.
     const runs = await Promise.all(
-      ['plan', 'apply'].flatMap((command) => ['human', 'json'].map((format) => remedy([command, file, '--root', root, '--no-color', '--detailed-exitcodes', '--format', format, '-v', '--log-level', 'debug', '--log-file', logFile]))),
+      ['plan', 'apply'].flatMap((command) =>
+        ['human', 'json'].map((format) => remedy([command, file, '--root', root, '--no-color', '--detailed-exitcodes', '--format', format, '-v', '--log-level', 'debug', '--log-file', logFile, ...(command === 'apply' ? ['--wait', '30'] : [])])),
+      ),
     );
     for (const run of runs) {
       expect(run.code).toBe(2);

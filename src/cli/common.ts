@@ -2,16 +2,23 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
 import { makePlan, type PlanOutcome, type RunOptions } from '../engine/run';
+import { stateDirOf } from '../engine/state-dir';
 import { colorsFor, type Colors } from '../report/colors';
 import { renderDiagnostics } from '../report/human';
 import { renderJson } from '../report/json';
+import { renderMarkdownDiagnostics } from '../report/markdown';
 import { EXIT } from './exit-codes';
 import { RunLog } from './log';
+import { VERSION } from './version';
 
-export type Format = 'human' | 'json';
+export type Format = 'human' | 'json' | 'markdown';
+
+/** The formats of the commands that report a plan (plan, apply, check). */
+export const REPORT_FORMATS: Format[] = ['human', 'json', 'markdown'];
 
 export interface CommonFlags {
   root: string;
+  stateDir?: string;
   var: string[];
   format: Format;
   detailedExitcodes?: boolean;
@@ -19,23 +26,26 @@ export interface CommonFlags {
   verbose?: boolean;
   logFile?: string;
   logLevel?: string;
+  logFormat?: string;
   debug?: boolean;
 }
 
-export const VERSION: string = require('../../package.json').version;
+export { VERSION };
 
 /** Options that every command reading a manifest accepts. */
 export function withRunOptions(cmd: Command): Command {
   return cmd
     .option('--root <dir>', 'manage the tree under DIR instead of / (images, CI, tests)', '/')
+    .option('--state-dir <dir>', 'where the run lock and history live (default: <root>/var/lib/remedy)')
     .option('--var <name=value>', 'set a variable (repeatable); overrides vars: in the manifest', collect, [])
-    .option('--format <format>', 'report format: human or json', 'human')
+    .option('--format <format>', 'report format: human, json or markdown', 'human')
     .option('--detailed-exitcodes', '0 no changes, 2 changes, 4 failures, 6 both (1: manifest or usage error)')
     .option('-v, --verbose', 'also list resources that are already in sync')
     .option('--no-color', 'no colour (also NO_COLOR)')
     .option('--log-file <file>', 'write structured JSON logs here instead of stderr')
     // choices(): an unknown level is a usage error up front, not a crash when the first message is logged.
     .addOption(cmd.createOption('--log-level <level>', 'debug, info, warn, error or silent (default: warn with --log-file, silent on stderr)').choices(['debug', 'info', 'warn', 'error', 'silent']))
+    .addOption(cmd.createOption('--log-format <format>', 'json (one object a line) or pretty (readable, one line an event)').choices(['json', 'pretty']))
     .option('--debug', 'show stack traces of internal errors');
 }
 
@@ -44,7 +54,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
-  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var) };
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), stateDir: stateDirOf(flags) };
 }
 
 function parseVars(pairs: string[]): Record<string, string> {
@@ -57,9 +67,9 @@ function parseVars(pairs: string[]): Record<string, string> {
   return vars;
 }
 
-export function checkFormat(flags: CommonFlags): void {
-  if (flags.format !== 'human' && flags.format !== 'json') {
-    throw new DiagnosticsError([{ severity: 'error', summary: `--format ${flags.format} is not known`, hint: 'use --format human or --format json' }]);
+export function checkFormat(flags: CommonFlags, formats: Format[] = ['human', 'json']): void {
+  if (!formats.includes(flags.format)) {
+    throw new DiagnosticsError([{ severity: 'error', summary: `--format ${flags.format} is not known`, hint: `use ${formats.map((f) => `--format ${f}`).join(' or ')}` }]);
   }
 }
 
@@ -68,14 +78,14 @@ export function stdoutColors(flags: CommonFlags): Colors {
 }
 
 export function runLog(flags: CommonFlags, command: string, manifest: string): RunLog {
-  // On stderr the human report already says what failed; JSON logs there only when asked for.
-  const logLevel = flags.logLevel ?? (flags.logFile ? 'warn' : 'silent');
-  return new RunLog({ logFile: flags.logFile, logLevel }, { command, manifest });
+  // On stderr the human report already says what failed; logs there only when asked for (a level or a format).
+  const logLevel = flags.logLevel ?? (flags.logFile ? 'warn' : flags.logFormat ? 'info' : 'silent');
+  return new RunLog({ logFile: flags.logFile, logLevel, pretty: flags.logFormat === 'pretty' }, { command, manifest });
 }
 
 /** Plans, or prints the diagnostics and says which exit code to use. */
 export async function planOrReport(command: string, manifest: string, flags: CommonFlags, log: RunLog): Promise<PlanOutcome & { exit?: number }> {
-  checkFormat(flags);
+  checkFormat(flags, REPORT_FORMATS);
   const started = Date.now();
   const outcome = await makePlan(runOptions(manifest, flags));
   log.info({ ms: Date.now() - started, diagnostics: outcome.diagnostics.length }, 'planned');
@@ -89,6 +99,7 @@ export async function planOrReport(command: string, manifest: string, flags: Com
 
 export function reportDiagnostics(command: string, diagnostics: Diagnostic[], flags: Pick<CommonFlags, 'format' | 'color'>): void {
   if (flags.format === 'json') process.stdout.write(renderJson({ command, version: VERSION, diagnostics }));
+  if (flags.format === 'markdown') process.stdout.write(renderMarkdownDiagnostics(command, diagnostics));
   const n = diagnostics.length;
   process.stderr.write(renderDiagnostics(diagnostics, colorsFor(process.stderr, flags.color)) + `${n} error(s); nothing was changed.\n`);
 }

@@ -5,6 +5,8 @@ export const EXIT = {
   changes: 2,
   failures: 4,
   changesAndFailures: 6,
+  /** EX_TEMPFAIL: another apply holds the state dir's run lock; nothing was done, try again later. */
+  locked: 75,
 } as const;
 
 export function exitCode(detailed: boolean, changed: boolean, failed: boolean): number {

@@ -6,6 +6,8 @@ import { DiagnosticsError } from '../engine/diagnostics';
 export interface LogOptions {
   logFile?: string;
   logLevel: string;
+  /** One readable line an event (pino-pretty) instead of one JSON object a line. */
+  pretty?: boolean;
 }
 
 /**
@@ -48,9 +50,16 @@ export class RunLog {
 
   private create(): Logger {
     const pino = require('pino') as typeof import('pino');
-    const dest = this.opts.logFile ? pino.destination({ dest: this.opts.logFile, sync: true, mkdir: true }) : pino.destination({ fd: 2, sync: true });
+    const dest = this.opts.pretty ? prettyStream(this.opts.logFile) : this.opts.logFile ? pino.destination({ dest: this.opts.logFile, sync: true, mkdir: true }) : pino.destination({ fd: 2, sync: true });
     return pino.pino({ level: this.opts.logLevel, base: this.base }, dest);
   }
+}
+
+/** Loaded only for --log-format pretty; colour only on a terminal, as for the report. */
+function prettyStream(logFile: string | undefined): NodeJS.WritableStream {
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  const colorize = !logFile && process.stderr.isTTY === true && !('NO_COLOR' in process.env);
+  return pretty.build({ destination: logFile ?? 2, sync: true, mkdir: true, colorize, singleLine: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l' });
 }
 
 /**

@@ -3,7 +3,7 @@ import { EXIT } from './exit-codes';
 
 /** Entry point. `--version` answers before anything heavy is loaded: cron runs it often. */
 export async function main(argv: string[]): Promise<void> {
-  const { VERSION } = require('./common') as typeof import('./common');
+  const { VERSION } = require('./version') as typeof import('./version');
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
     process.stdout.write(VERSION + '\n');
     return;
@@ -18,7 +18,11 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   require('./plan').registerPlan(program, setExit);
   require('./apply').registerApply(program, setExit);
+  require('./check').registerCheck(program, setExit);
   require('./validate').registerValidate(program, setExit);
+  require('./schedule').registerSchedule(program, setExit);
+  require('./history').registerHistory(program, setExit);
+  require('./rollback').registerRollback(program, setExit);
   require('./schema').registerSchema(program);
   try {
     await program.parseAsync(argv);

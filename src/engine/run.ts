@@ -14,17 +14,27 @@ export interface RunOptions {
   manifest: string;
   root: string;
   vars: Vars;
+  /** Where the record of earlier runs is (drift vs intended change); default `<root>/var/lib/remedy`. */
+  stateDir?: string;
 }
 
 export interface PlanOutcome {
   plan?: Plan;
   resources?: ResolvedResource[];
+  sources?: ManifestSources;
   diagnostics: Diagnostic[];
+}
+
+/** What a plan was made from: the manifest and its includes (load order) and the effective vars. */
+export interface ManifestSources {
+  files: string[];
+  vars: Vars;
 }
 
 export interface ResolvedManifest {
   resources: ResolvedResource[];
   verify: VerifyCheck[];
+  sources: ManifestSources;
 }
 
 /** load -> check -> resolve: the manifest as ordered resource instances, or diagnostics. */
@@ -34,7 +44,7 @@ export function resolveManifest(opts: RunOptions, diagnostics: Diagnostic[]): Re
   const checked = checkResources(loaded.resources, diagnostics);
   if (diagnostics.length > 0) return undefined;
   const resources = resolveResources(checked, opts.root, diagnostics);
-  return diagnostics.length > 0 ? undefined : { resources, verify: loaded.verify.map(toVerifyCheck) };
+  return diagnostics.length > 0 ? undefined : { resources, verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars } };
 }
 
 /** Every phase up to the plan; nothing here writes. */
@@ -46,10 +56,10 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   }
   const manifest = resolveManifest(opts, diagnostics);
   if (!manifest) return { diagnostics };
-  const state = await readSystem(manifest.resources, opts.root, diagnostics);
+  const state = await readSystem(manifest.resources, opts.root, diagnostics, opts.stateDir);
   if (diagnostics.length > 0) return { diagnostics };
   const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root), manifest.verify);
-  return { ...planned, resources: manifest.resources };
+  return { ...planned, resources: manifest.resources, sources: manifest.sources };
 }
 
 function isDirectory(p: string): boolean {

@@ -4,6 +4,7 @@ import type { CheckResult } from '../engine/verify';
 import { formatPos, type Diagnostic } from '../engine/diagnostics';
 import { showCommand } from '../engine/exec';
 import type { Plan, ResourcePlan } from '../engine/plan';
+import { CAUSE_TEXT } from '../state/drift';
 import type { Colors } from './colors';
 
 const SYMBOL: Record<string, string> = { create: '+', update: '~', delete: '-', none: '=' };
@@ -14,13 +15,14 @@ export interface HumanOptions {
 }
 
 /** The plan as a person reads it: what changes and why, then one unified diff per file. */
-export function renderPlan(plan: Plan, opts: HumanOptions, command: 'plan' | 'apply' = 'plan'): string {
+export function renderPlan(plan: Plan, opts: HumanOptions, command = 'plan'): string {
   const c = opts.colors;
   const out: string[] = [`${c.bold(`remedy ${command}`)} ${displayPath(plan.manifest)}${plan.root === '/' ? '' : c.dim(`  (root ${plan.root})`)}`, ''];
   const shown = plan.resources.filter((r) => r.changed || opts.verbose);
   for (const r of shown) out.push(...resourceLines(r, c));
   if (shown.length > 0) out.push('');
   for (const f of plan.files) {
+    out.push(c.dim(`${f.path}: ${f.cause} (${CAUSE_TEXT[f.cause]})`));
     if (f.diff) out.push(colorDiff(f.diff, c));
     else out.push(c.bold(`${f.action} ${f.path}: ${attributeChange(f.before, f.after)}`), '');
   }
@@ -37,7 +39,7 @@ function resourceLines(r: ResourcePlan, c: Colors): string[] {
   return lines;
 }
 
-function attributeChange(before: Plan['files'][number]['before'], after: Plan['files'][number]['after']): string {
+export function attributeChange(before: Plan['files'][number]['before'], after: Plan['files'][number]['after']): string {
   const parts: string[] = [];
   if (before.type !== after.type) parts.push(`${before.type} -> ${after.type}`);
   if (after.mode !== undefined && before.mode !== after.mode) parts.push(`mode ${before.mode ?? '-'} -> ${after.mode}`);
@@ -54,7 +56,7 @@ function colorDiff(diff: string, c: Colors): string {
     .join('\n');
 }
 
-function planSummary(plan: Plan, c: Colors): string {
+export function planSummary(plan: Plan, c: Colors): string {
   const s = plan.summary;
   if (s.changed === 0) return c.green(`No changes: ${s.resources} resource(s) in sync.`);
   return `${c.bold('Plan:')} ${s.changed} to change, ${s.unchanged} unchanged; ${s.files} file(s), ${s.commands} command(s).`;
@@ -67,6 +69,7 @@ export function renderResult(result: ApplyResult, opts: HumanOptions): string {
   for (const o of result.outcomes) if (o.status !== 'unchanged' || opts.verbose) out.push(...outcomeLines(o, c));
   if (result.verify) out.push('', c.bold('Verify:'), ...result.verify.map((r) => checkLine(r, c)));
   if (result.rollback) out.push('', ...rollbackLines(result.rollback, c));
+  if (result.runId && result.written.length > 0) out.push('', `Recorded as run ${result.runId}: \`remedy rollback ${result.runId}\` puts the previous bytes back.`);
   const unchanged = result.outcomes.length - result.changed - result.failed - result.skipped;
   const skipped = result.skipped > 0 ? `, ${result.skipped} skipped` : '';
   const line = `${result.changed} changed, ${result.failed} failed${skipped}, ${unchanged} unchanged.`;
@@ -117,7 +120,7 @@ export function renderDiagnostics(diagnostics: Diagnostic[], colors: Colors): st
     .join('\n') + '\n';
 }
 
-function displayPath(p: string): string {
+export function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..') ? rel : p;
 }

@@ -1,6 +1,7 @@
 import type { ApplyResult } from '../engine/apply';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { Plan } from '../engine/plan';
+import type { CheckVerdict } from './verdict';
 
 export const REPORT_FORMAT_VERSION = 1;
 
@@ -9,6 +10,8 @@ export interface JsonReportInput {
   version: string;
   plan?: Plan;
   result?: ApplyResult;
+  /** `remedy check`'s status and one-line message. */
+  check?: CheckVerdict;
   diagnostics: Diagnostic[];
 }
 
@@ -33,7 +36,9 @@ export function renderJson(input: JsonReportInput): string {
       refreshed: result.refreshed.map((r) => r.address),
       verify: result.verify,
       rollback: result.rollback,
+      runId: result.runId,
     },
+    check: input.check,
     diagnostics: input.diagnostics,
   };
   return JSON.stringify(doc, null, 2) + '\n';

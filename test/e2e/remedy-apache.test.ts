@@ -148,7 +148,8 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
 
   async function apply(manifest: string, site: Site): Promise<CliRun & { ms: number }> {
     const started = Date.now();
-    const args = ['apply', manifest, '--root', '/', '--detailed-exitcodes', '--no-color', '--log-level', 'silent'];
+    // --root / manages real paths; the run records (and backups) go to a temp state dir, not this machine's /var/lib/remedy.
+    const args = ['apply', manifest, '--root', '/', '--state-dir', path.join(manifestDir, 'state'), '--detailed-exitcodes', '--no-color', '--log-level', 'silent'];
     const run = await runCli([...args, ...site.vars.flatMap((v) => ['--var', v])]);
     // REMEDY_E2E_SHOW=1 prints every report, to see what a user would.
     if (process.env.REMEDY_E2E_SHOW === '1') console.log(`remedy apply ${path.basename(manifest)}: exit ${run.code}\n${run.stdout}${run.stderr}`);

@@ -25,7 +25,17 @@ export function snapshot(root: string): Map<string, Entry> {
     }
   };
   if (fs.existsSync(root)) walk(root);
-  return out;
+  return withoutStateDir(out);
+}
+
+/** remedy's own state dir (run lock, history) is not part of the managed tree, nor are the parents it alone made. */
+const STATE_DIR = 'var/lib/remedy';
+
+function withoutStateDir(snap: Map<string, Entry>): Map<string, Entry> {
+  const under = (dir: string) => [...snap.keys()].filter((rel) => rel.startsWith(dir + '/'));
+  for (const rel of [STATE_DIR, ...under(STATE_DIR)]) snap.delete(rel);
+  for (const dir of ['var/lib', 'var']) if (snap.get(dir)?.type === 'dir' && under(dir).length === 0) snap.delete(dir);
+  return snap;
 }
 
 /** The snapshot without mtimes, decoded to text where possible, for readable comparisons. */

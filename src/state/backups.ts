@@ -1,0 +1,27 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encodeLossless } from '../engine/bytes';
+import type { FileModel } from '../engine/types';
+import { backupName } from './layout';
+import { stateError, writePrivateFile } from './private-files';
+
+/**
+ * Keeps the exact bytes of a regular file before a run changes it, as
+ * backups/<run-id>/<managed path> (0600, directories 0700), and returns that name
+ * relative to the state dir. Other types need no backup: the record holds a link's
+ * target and a directory's mode.
+ */
+export function backUp(stateDir: string, runId: string, managedPath: string, model: FileModel): string | undefined {
+  if (model.type !== 'file') return undefined;
+  const name = backupName(runId, managedPath);
+  writePrivateFile(path.join(stateDir, name), encodeLossless(model.content));
+  return name;
+}
+
+export function readBackup(stateDir: string, name: string): Buffer {
+  try {
+    return fs.readFileSync(path.join(stateDir, name));
+  } catch (e) {
+    throw stateError(`the backup ${name} cannot be read (${(e as NodeJS.ErrnoException).code}); the previous bytes are lost`);
+  }
+}

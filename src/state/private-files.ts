@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DiagnosticsError } from '../engine/diagnostics';
+import { fsyncDir, writeFileAtomic, writeTemp } from '../engine/write';
+
+/** Backups may hold secrets (`sensitive` files): everything remedy keeps in its state dir is private. */
+const PRIVATE_FILE = 0o600;
+const PRIVATE_DIR = 0o700;
+
+export function makePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+}
+
+/** Atomic (temp file, fsync, rename), mode 0600, parents 0700. */
+export function writePrivateFile(file: string, bytes: Uint8Array): void {
+  makePrivateDir(path.dirname(file));
+  writeFileAtomic(file, bytes, { mode: PRIVATE_FILE });
+}
+
+export function writePrivateJson(file: string, value: unknown): void {
+  writePrivateFile(file, jsonBytes(value));
+}
+
+/** Like writePrivateJson, but never replaces: false when `file` already exists (link(2) is atomic and exclusive). */
+export function publishPrivateJson(file: string, value: unknown): boolean {
+  makePrivateDir(path.dirname(file));
+  const tmp = writeTemp(file, jsonBytes(value), { mode: PRIVATE_FILE });
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  fsyncDir(path.dirname(file));
+  return true;
+}
+
+/** The parsed file, or undefined when it does not exist. Any other failure is a usage error: remedy must be able to read its own state. */
+export function readJsonFile<T>(file: string): T | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw stateError(`cannot read ${file}: ${code}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw stateError(`${file} is not valid JSON (was it edited by hand?)`);
+  }
+}
+
+/** Names in a state directory; none when it does not exist yet. */
+export function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw stateError(`cannot read ${dir}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+}
+
+export function stateError(summary: string): DiagnosticsError {
+  return new DiagnosticsError([{ severity: 'error', summary, hint: 'run as the user who runs apply (usually root), or point --state-dir at a directory you may read and write' }]);
+}
+
+/** A file-system failure of the state dir is a usage error; anything else is a bug. */
+export function asStateError(e: unknown, what: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' ? stateError(`${what}: ${(e as Error).message}`) : e;
+}
+
+function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value, null, 2) + '\n');
+}
