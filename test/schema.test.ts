@@ -90,6 +90,11 @@ describe('schema/manifest.schema.json', () => {
     }
   });
 
+  test('is what the committed validator was compiled from (run `npm run schema` to regenerate it)', () => {
+    const { generateValidator, TARGET } = require('../scripts/write-validator.js');
+    expect(fs.readFileSync(TARGET, 'utf8') === generateValidator(committedSchema())).toBe(true);
+  });
+
   test('is a valid draft-07 schema that strict ajv compiles, and names every kind', () => {
     const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true });
     addFormats(ajv);

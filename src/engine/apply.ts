@@ -6,7 +6,7 @@ import { encodeLossless } from './bytes';
 import { runCommand, showCommand } from './exec';
 import type { FileChange, Plan, ResourcePlan } from './plan';
 import { readModel } from './read';
-import { resolveInRoot } from './root';
+import { hasNoLink, resolveInRoot } from './root';
 import type { CommandResult, CommandSpec, FileModel } from './types';
 import { runChecks, type CheckResult } from './verify';
 import { commitTemp, fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic, writeTemp } from './write';
@@ -35,6 +35,8 @@ export interface ApplyResult {
   /** Results of the manifest's verify checks, when they ran. */
   verify?: CheckResult[];
   rollback?: RollbackReport;
+  /** The run's id in the state dir (`remedy history`, `remedy rollback ID`), once recorded. */
+  runId?: string;
 }
 
 /** What an automatic rollback did after a failed verify, and whether the checks pass again. */
@@ -63,7 +65,7 @@ export class StepFailure extends Error {
  */
 export async function applyPlan(plan: Plan): Promise<ApplyResult> {
   const run = new ApplyRun(plan);
-  for (const dir of new Set(plan.files.map((f) => path.dirname(f.host)))) removeStaleTemps(dir);
+  for (const dir of new Set(plan.files.map((f) => path.dirname(f.host)))) if (hasNoLink(dir)) removeStaleTemps(dir);
   for (const r of plan.resources) await run.apply(r);
   for (const r of plan.resources) if (r.refresh.length > 0) await run.refresh(r);
   return run.result();
@@ -114,15 +116,17 @@ class ApplyRun {
   private readonly refreshed: ResourcePlan[] = [];
   private readonly fileFailures = new Map<FileChange, string>();
   private readonly firstFor: Map<ResourcePlan, FileChange>;
+  private readonly notifiers: Map<string, string[]>;
 
   constructor(private readonly plan: Plan) {
     this.firstFor = firstResourceOfEachFile(plan);
+    this.notifiers = changedNotifiers(plan);
   }
 
   async apply(r: ResourcePlan): Promise<void> {
     const blocker = [...r.requires, ...this.notifiersOf(r.id)].find((id) => this.failedIds.has(id));
     if (blocker) return this.record(r, { status: 'skipped', message: `skipped: '${blocker}' failed` });
-    const failedFile = this.plan.files.find((f) => f.path === r.path && f.resources.includes(r.id) && this.fileFailures.has(f));
+    const failedFile = this.plan.files.find((f) => this.fileFailures.has(f) && f.path === r.path && f.resources.includes(r.id));
     if (failedFile) return this.record(r, { status: 'failed', message: `the write of ${failedFile.path} failed (see '${this.fileFailures.get(failedFile)}')` });
     const file = this.firstFor.get(r);
     try {
@@ -173,8 +177,21 @@ class ApplyRun {
   }
 
   private notifiersOf(id: string): string[] {
-    return this.plan.resources.filter((n) => n.changed && n.notify.includes(id)).map((n) => n.id);
+    return this.notifiers.get(id) ?? [];
   }
+}
+
+/** id -> the changed resources that notify it, in plan order (computed once: a lookup per resource keeps big plans linear). */
+function changedNotifiers(plan: Plan): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of plan.resources) {
+    if (!n.changed) continue;
+    for (const id of n.notify) {
+      if (out.has(id)) out.get(id)!.push(n.id);
+      else out.set(id, [n.id]);
+    }
+  }
+  return out;
 }
 
 function joinOutput(a: string | undefined, b: string | undefined): string | undefined {
@@ -216,6 +233,9 @@ function failureText(res: CommandResult, cmd: CommandSpec): string {
 
 /** Makes one path what the plan says, refusing if it is no longer what the plan saw. */
 export function applyFileChange(f: FileChange): void {
+  if (!hasNoLink(path.dirname(f.host))) {
+    throw new StepFailure(`a directory on the way to ${f.path} became a symbolic link since it was planned; nothing was read or written there. Run plan again.`);
+  }
   const now = readModel(f.host);
   if (!matchesPreImage(now, f)) {
     throw new StepFailure(`${f.path} changed since it was planned; nothing was written to it. Run plan again.`);

@@ -38,6 +38,26 @@ export class ResourceError extends Error {
   }
 }
 
+/**
+ * What a message may show about sensitive resources: every quoted part (a value of their
+ * spec, a line of their file, or text made from both) and each of their own values hidden.
+ */
+export function withoutSecrets(text: string, sensitiveSpecs: Record<string, unknown>[]): string {
+  if (sensitiveSpecs.length === 0) return text;
+  let out = text.replace(/'.*'/s, "'(sensitive)'");
+  for (const value of sensitiveSpecs.flatMap(ownValues).sort((a, b) => b.length - a.length)) out = out.split(value).join('(sensitive)');
+  return out;
+}
+
+/** A spec's string values and their lines, but not the fields that name the resource and its place. */
+function ownValues(spec: Record<string, unknown>): string[] {
+  return Object.entries(spec)
+    .filter(([field]) => !['id', 'type', 'path', 'ensure'].includes(field))
+    .flatMap(([, v]) => (Array.isArray(v) ? v : [v]))
+    .flatMap((v) => (typeof v === 'string' ? [v, ...v.split(/\r\n|\n|\r/)] : []))
+    .filter((v) => v.trim().length >= 4);
+}
+
 export function formatPos(pos: SourcePos | undefined): string {
   return pos ? `${pos.file}:${pos.line}:${pos.column}` : '';
 }

@@ -40,10 +40,23 @@ export function insertLines(lines: Line[], at: number, texts: string[]): Line[] 
   const last = out[out.length - 1];
   if (at >= out.length && last && last.eol === '') {
     out[out.length - 1] = { text: last.text, eol };
-    added[added.length - 1] = { text: added[added.length - 1].text, eol: '' };
+    // An empty last line without its terminator would not be there at all.
+    const final = added[added.length - 1];
+    if (final.text !== '') added[added.length - 1] = { text: final.text, eol: '' };
   }
   out.splice(at, 0, ...added);
-  return out;
+  return keepLoneCrApart(out, at, at + added.length);
+}
+
+/**
+ * A lone CR directly followed by an empty LF line reads back as one CRLF: two lines would
+ * become one. The inserted line at such a junction (lines[from], lines[to - 1]) ends in CRLF instead.
+ */
+function keepLoneCrApart(lines: Line[], from: number, to: number): Line[] {
+  const merges = (i: number) => i > 0 && i < lines.length && lines[i - 1].eol === '\r' && lines[i].text === '' && lines[i].eol === '\n';
+  if (merges(from)) lines[from] = { text: '', eol: '\r\n' };
+  if (merges(to)) lines[to - 1] = { text: lines[to - 1].text, eol: '\r\n' };
+  return lines;
 }
 
 /** Returns a copy of `lines` without the lines at the given indexes; the file keeps its final-newline state. */

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ResourceError, type Diagnostic, type SourcePos } from './diagnostics';
+import { ResourceError, withoutSecrets, type Diagnostic, type SourcePos } from './diagnostics';
 import { encodeLossless, isBinary } from './bytes';
+import { unifiedPatch } from './diff';
+import { WantedPaths } from './fold';
 import * as path from 'node:path';
 import type { ActionKind, ActionVerb, CommandSpec, FileModel, MachineLookup, PathKind, ResolvedResource, TransformContext } from './types';
 import type { SystemState } from './read';
 import type { VerifyCheck } from './verify';
 import { kindOf } from '../resources';
+import { changeCause, type ChangeCause } from '../state/drift';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -53,6 +56,8 @@ export interface FileChange {
   resources: string[];
   validate: string[][];
   sensitive: boolean;
+  /** Why it changes: drift (edited since remedy wrote it), manifest (the manifest wants something new) or new (remedy never wrote it). */
+  cause: ChangeCause;
   /** The state the plan saw (the pre-image a rollback restores). */
   current: FileModel;
   /** The wanted state; apply writes exactly this. */
@@ -93,19 +98,19 @@ export function planChanges(
   verify: VerifyCheck[] = [],
 ): { plan?: Plan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const wanted = new Map<string, FileModel>();
+  const wanted = new WantedPaths((host) => state.files.get(host)!.model);
   const touchedBy = new Map<string, ResolvedResource[]>();
   const notified = new Set<string>();
   const planned: ResourcePlan[] = [];
 
   resources.forEach((r, index) => {
-    const fail = (e: unknown) => diagnostics.push(resourceDiagnostic(r, e));
+    const fail = (e: unknown) => diagnostics.push(resourceDiagnostic(r, e, sensitiveSpecsOn(r, resources)));
     const kind = kindOf(r.type)!;
     const ctx = contextFor(r, lookup);
     try {
       const step =
         kind.scope === 'path'
-          ? planPathResource(kind, r, state.hostOf.get(index)!, wanted, touchedBy, state, ctx)
+          ? planPathResource(kind, r, state.hostOf.get(index)!, wanted, touchedBy, ctx)
           : planActionResource(kind, r, state.probes.get(index), notified.has(r.id));
       if (step.changed) r.notify.forEach((n) => notified.add(n));
       planned.push(step);
@@ -115,34 +120,18 @@ export function planChanges(
   });
   if (diagnostics.length > 0) return { diagnostics };
   checkWholeFold(touchedBy, wanted, state, lookup, diagnostics);
-  const files = [...wanted.entries()].flatMap(([host, model]) => fileChange(host, model, state, touchedBy.get(host)!));
+  const files = wanted.models().flatMap(([host, model]) => fileChange(host, model, state, touchedBy.get(host)!));
   checkParents(files, state, touchedBy, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
   return { plan: { formatVersion: PLAN_FORMAT_VERSION, manifest, root, resources: planned, files, verify, summary: summarize(planned, files) }, diagnostics };
 }
 
-function planPathResource(
-  kind: PathKind,
-  r: ResolvedResource,
-  host: string,
-  wanted: Map<string, FileModel>,
-  touchedBy: Map<string, ResolvedResource[]>,
-  state: SystemState,
-  ctx: TransformContext,
-): ResourcePlan {
-  const current = wanted.get(host) ?? state.files.get(host)!.model;
-  const out = kind.transform(current, r.spec, ctx);
-  const again = kind.transform(out.file, r.spec, ctx);
-  if (!sameModel(out.file, again.file)) {
-    throw new ResourceError(
-      'this resource would never converge: applied to its own result it changes the file again, so every run would report a change',
-      'make the edit idempotent (for line: make match also match line; for replace: make pattern not match its replacement)',
-    );
-  }
-  wanted.set(host, out.file);
-  touchedBy.set(host, [...(touchedBy.get(host) ?? []), r]);
-  const changed = !sameModel(current, out.file);
-  return resourcePlan(r, changed ? pathAction(current, out.file) : 'none', changed, out.reason, [], []);
+function planPathResource(kind: PathKind, r: ResolvedResource, host: string, wanted: WantedPaths, touchedBy: Map<string, ResolvedResource[]>, ctx: TransformContext): ResourcePlan {
+  const step = wanted.fold(kind, r.spec, host, ctx);
+  // Appended in place: copying the list for each of 10,000 edits to one file would be quadratic.
+  if (touchedBy.has(host)) touchedBy.get(host)!.push(r);
+  else touchedBy.set(host, [r]);
+  return resourcePlan(r, step.action, step.action !== 'none', step.reason, [], []);
 }
 
 function planActionResource(kind: ActionKind, r: ResolvedResource, probe: unknown, notified: boolean): ResourcePlan {
@@ -175,26 +164,41 @@ function contextFor(r: ResolvedResource, lookup: MachineLookup): TransformContex
 
 function checkWholeFold(
   touchedBy: Map<string, ResolvedResource[]>,
-  wanted: Map<string, FileModel>,
+  wanted: WantedPaths,
   state: SystemState,
   lookup: MachineLookup,
   diagnostics: Diagnostic[],
 ): void {
   for (const [host, rs] of touchedBy) {
     if (rs.length < 2) continue;
-    const final = wanted.get(host)!;
-    let model = final;
-    for (const r of rs) model = (kindOf(r.type) as PathKind).transform(model, r.spec, contextFor(r, lookup)).file;
-    if (!sameModel(final, model)) {
+    const problem = refoldProblem(wanted, host, rs, lookup);
+    if (problem) {
       diagnostics.push({
         severity: 'error',
-        summary: `resources ${rs.map((r) => `'${r.id}'`).join(', ')} fight over ${state.files.get(host)!.path}: run again, their combined edits change the file again, so it would never converge`,
+        summary: `resources ${rs.map((r) => `'${r.id}'`).join(', ')} fight over ${state.files.get(host)!.path}: run again, ${problem}, so it would never converge`,
         hint: 'make the resources agree (one of them undoes what another does)',
         resourceId: rs[0].id,
         source: rs[0].source,
       });
     }
   }
+}
+
+/**
+ * Why the next run would not find every resource in sync on the fold's result (each one
+ * must leave it as it is, or two that undo each other report a change forever); undefined when it would.
+ */
+function refoldProblem(wanted: WantedPaths, host: string, rs: ResolvedResource[], lookup: MachineLookup): string | undefined {
+  for (const r of rs) {
+    try {
+      if (!wanted.inSync(kindOf(r.type) as PathKind, r.spec, host, contextFor(r, lookup))) return `'${r.id}' would change the file again`;
+    } catch (e) {
+      // A later edit changed the file so that an earlier one refuses it: the next run would fail.
+      if (e instanceof ResourceError) return `'${r.id}' would refuse the combined result (${withoutSecrets(e.message, rs.filter((x) => x.sensitive).map((x) => x.spec))})`;
+      throw e;
+    }
+  }
+  return undefined;
 }
 
 /** A path can only be created where its directory exists, will exist, or create_parents allows it. */
@@ -214,11 +218,6 @@ function checkParents(files: FileChange[], state: SystemState, touchedBy: Map<st
   }
 }
 
-function pathAction(before: FileModel, after: FileModel): ResourceAction {
-  if (after.type === 'absent') return 'delete';
-  return before.type === 'absent' ? 'create' : 'update';
-}
-
 /** Equal for every field the wanted model sets; an unset mode or owner means "keep". */
 export function sameModel(current: FileModel, wanted: FileModel): boolean {
   if (current.type !== wanted.type) return false;
@@ -231,17 +230,19 @@ function fileChange(host: string, wanted: FileModel, state: SystemState, rs: Res
   const current = read.model;
   if (sameModel(current, wanted)) return [];
   const sensitive = rs.some((r) => r.sensitive);
+  const before = summarizeModel(current);
   return [
     {
       path: read.path,
       host,
       action: fileAction(current, wanted),
-      before: summarizeModel(current),
+      before,
       after: summarizeModel(wanted, current),
       diff: unifiedDiff(read.path, current, wanted),
       resources: [...new Set(rs.map((r) => r.id))],
       validate: unique(rs.flatMap((r) => (r.validate ? [r.validate] : []))),
       sensitive,
+      cause: changeCause(before, state.written?.get(host)),
       current,
       wanted,
     },
@@ -256,7 +257,7 @@ function fileAction(current: FileModel, wanted: FileModel): FileAction {
   return current.type === 'absent' ? 'create' : 'update';
 }
 
-function summarizeModel(m: FileModel, keep?: FileModel): FileSummary {
+export function summarizeModel(m: FileModel, keep?: FileModel): FileSummary {
   const k = (keep ?? {}) as Record<string, number | undefined>;
   switch (m.type) {
     case 'absent':
@@ -285,10 +286,7 @@ function unifiedDiff(path: string, before: FileModel, after: FileModel): string 
   const b = contentOf(after);
   if (a === b) return '';
   if ((a !== undefined && isBinary(a)) || (b !== undefined && isBinary(b))) return `Binary files a${path} and b${path} differ\n`;
-  // Loaded lazily: no-op runs never diff.
-  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  const patch = createTwoFilesPatch(a === undefined ? '/dev/null' : `a${path}`, b === undefined ? '/dev/null' : `b${path}`, a ?? '', b ?? '', '', '', { context: 3 });
-  return patch.replace(/^=+\n/, '');
+  return unifiedPatch(a === undefined ? '/dev/null' : `a${path}`, b === undefined ? '/dev/null' : `b${path}`, a ?? '', b ?? '');
 }
 
 function unique(argvs: string[][]): string[][] {
@@ -305,8 +303,16 @@ function summarize(resources: ResourcePlan[], files: FileChange[]): PlanSummary 
   return { resources: resources.length, changed, unchanged: resources.length - changed, files: files.length, commands };
 }
 
-export function resourceDiagnostic(r: ResolvedResource, e: unknown): Diagnostic {
+/** `sensitiveSpecs`: the resources whose values the message must not show (it may quote their file). */
+export function resourceDiagnostic(r: ResolvedResource, e: unknown, sensitiveSpecs: Record<string, unknown>[] = r.sensitive ? [r.spec] : []): Diagnostic {
   if (!(e instanceof ResourceError)) throw e;
   const where = r.path === undefined ? '' : ` (${r.path})`;
-  return { severity: 'error', summary: `${e.message}${where}`, hint: e.hint, resourceId: r.id, source: r.source };
+  const hint = e.hint && withoutSecrets(e.hint, sensitiveSpecs);
+  return { severity: 'error', summary: `${withoutSecrets(e.message, sensitiveSpecs)}${where}`, hint, resourceId: r.id, source: r.source };
+}
+
+/** The specs of the sensitive resources on r's path (a message about r may quote that file), or r's own. */
+function sensitiveSpecsOn(r: ResolvedResource, resources: ResolvedResource[]): Record<string, unknown>[] {
+  const sharing = r.path === undefined ? [r] : resources.filter((x) => x.path === r.path);
+  return sharing.filter((x) => x.sensitive).map((x) => x.spec);
 }

@@ -5,8 +5,11 @@ import { ResourceError, type Diagnostic } from './diagnostics';
 import { runCommand } from './exec';
 import { resourceDiagnostic } from './plan';
 import { resolveInRoot } from './root';
+import { stateDirOf } from './state-dir';
 import type { FileModel, MachineLookup, ProbeIo, ResolvedResource } from './types';
 import { kindOf } from '../resources';
+import type { WrittenFile } from '../state/drift';
+import { readWrittenIndex } from '../state/written';
 
 /** A path as read from the machine. */
 export interface PathRead {
@@ -25,16 +28,19 @@ export interface SystemState {
   hostOf: Map<number, string>;
   /** Resource index -> what an action kind's read() saw. */
   probes: Map<number, unknown>;
+  /** Host path -> what remedy last wrote there (from the state dir), to tell drift from intended change; none: every change is `new`. */
+  written?: Map<string, WrittenFile>;
 }
 
-export async function readSystem(resources: ResolvedResource[], root: string, diagnostics: Diagnostic[]): Promise<SystemState> {
-  const state: SystemState = { files: new Map(), hostOf: new Map(), probes: new Map() };
+export async function readSystem(resources: ResolvedResource[], root: string, diagnostics: Diagnostic[], stateDir = stateDirOf({ root })): Promise<SystemState> {
+  const state: SystemState = { files: new Map(), hostOf: new Map(), probes: new Map(), written: readWrittenIndex(stateDir) };
   const io = probeIo(root);
+  const hostOf = hostResolver(root);
   for (const [index, r] of resources.entries()) {
     const kind = kindOf(r.type)!;
     try {
       if (kind.scope === 'path') {
-        const host = resolveInRoot(root, r.path!, !kind.managesLink?.(r.spec));
+        const host = hostOf(r.path!, !kind.managesLink?.(r.spec));
         state.hostOf.set(index, host);
         if (!state.files.has(host)) state.files.set(host, { path: r.path!, host, model: readModel(host), parentExists: fs.existsSync(path.dirname(host)) });
       } else {
@@ -134,4 +140,14 @@ function parseIdFile(root: string, file: string): Map<string, number> {
     if (name && id !== undefined && /^\d+$/.test(id)) ids.set(name, Number(id));
   }
   return ids;
+}
+
+/** resolveInRoot once per path: 10,000 resources on one file must not each walk its links again. */
+function hostResolver(root: string): (p: string, followLinks: boolean) => string {
+  const hosts = new Map<string, string>();
+  return (p, followLinks) => {
+    const key = `${followLinks}:${p}`;
+    if (!hosts.has(key)) hosts.set(key, resolveInRoot(root, p, followLinks));
+    return hosts.get(key)!;
+  };
 }

@@ -35,6 +35,16 @@ export function resolveInRoot(root: string, managedPath: string, followLast = tr
   return path.join(rootReal, ...done);
 }
 
+/**
+ * True when no part of `dir` is a symbolic link (checked without following any). Every
+ * directory of a host path that resolveInRoot returned is real; one that became a link
+ * since (swapped in between plan and apply) could lead a write out of the root.
+ */
+export function hasNoLink(dir: string): boolean {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) if (readLinkIfAny(d) !== undefined) return false;
+  return true;
+}
+
 /** Applies a link target's `..` segments to `base`, refusing to go above the root. */
 function climb(base: string[], parts: string[], managedPath: string, host: string, target: string): string[] {
   const out = base.slice();

@@ -66,6 +66,24 @@ export interface PathKind<S = Record<string, unknown>> {
   /** True when the resource manages a symbolic link itself rather than the file it points to. */
   managesLink?(spec: S): boolean;
   transform(file: FileModel, spec: S, ctx: TransformContext): Transformed;
+  /** Optional: the same edit on a parsed form, so that a run of this kind's edits to one file parses and joins it once. */
+  parsedFold?: ParsedFold<S>;
+}
+
+/**
+ * A kind's parsed form of a file for long runs of edits (10,000 ini settings in one file):
+ * the plan fold opens it once, edits it in order, proves each edit on it, and closes it into
+ * a model. Each step must be exactly what transform() would give.
+ */
+export interface ParsedFold<S, D = any> {
+  /** The parsed form, or undefined when transform() must handle the file (missing, binary, ...). */
+  open(file: FileModel): D | undefined;
+  /**
+   * One edit; `changed` is true exactly when the text changed. Throws ResourceError like
+   * transform(). It may reuse `doc` for its result: the fold never reads a doc again once an edit changed it.
+   */
+  edit(doc: D, spec: S): { doc: D; reason: string; changed: boolean };
+  close(doc: D): FileModel;
 }
 
 export interface TransformContext {

@@ -20,7 +20,7 @@ export function writeTemp(target: string, bytes: Uint8Array, own: Ownership): st
   const tmp = tempPathFor(target);
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
-    fs.writeSync(fd, bytes);
+    writeAll(fd, bytes);
     applyOwnership(fd, own);
     fs.fsyncSync(fd);
   } catch (e) {
@@ -35,6 +35,11 @@ export function writeTemp(target: string, bytes: Uint8Array, own: Ownership): st
     }
   }
   return tmp;
+}
+
+/** A write to a full disk may write only part and report no error: the next write reports it (ENOSPC). */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 function applyOwnership(fd: number, own: Ownership): void {
@@ -87,7 +92,8 @@ export function removeStaleTemps(dir: string): string[] {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it exists, owned by another user). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

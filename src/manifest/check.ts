@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { parse as parseShell } from 'shell-quote';
-import { ResourceError, formatPos, type Diagnostic } from '../engine/diagnostics';
+import { ResourceError, formatPos, withoutSecrets, type Diagnostic } from '../engine/diagnostics';
 import type { ResourceKind } from '../engine/types';
 import { kindOf } from '../resources';
 import type { DeclaredResource } from './load';
@@ -53,7 +53,8 @@ function runKindCheck(kind: ResourceKind, spec: Record<string, unknown>, err: Re
     kind.check?.(spec);
   } catch (e) {
     if (!(e instanceof ResourceError)) throw e;
-    err(e.message, e.hint, e.field);
+    const secrets = spec.sensitive === true ? [spec] : [];
+    err(withoutSecrets(e.message, secrets), e.hint && withoutSecrets(e.hint, secrets), e.field);
   }
 }
 

@@ -1,26 +1,16 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../engine/diagnostics';
-import { kinds } from '../resources';
-import { manifestSchema } from './schema';
+// Compiled at build time from schema/manifest.schema.json (scripts/write-validator.js): no run loads ajv's compiler.
+import { validate as compiledValidator } from './manifest-validator.generated';
 import type { JsonPath, YamlFile } from './yaml-file';
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    // Loaded lazily: ajv is the heaviest module, and `remedy --version` must stay fast.
-    const Ajv = require('ajv').default as typeof import('ajv').default;
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    compiled = ajv.compile(manifestSchema(kinds));
-  }
-  return compiled;
-}
+const validateManifest = compiledValidator as unknown as ValidateFunction;
 
 /** Validates one manifest file's data against the published schema; positions come from the YAML. */
 export function schemaDiagnostics(src: YamlFile, data: unknown): Diagnostic[] {
-  const validate = validator();
-  if (validate(data)) return [];
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !(e.keyword === 'oneOf' && hasDeeper(e, validate.errors!)));
+  if (validateManifest(data)) return [];
+  const all = validateManifest.errors ?? [];
+  const errors = all.filter((e) => e.keyword !== 'if' && !(e.keyword === 'oneOf' && hasDeeper(e, all)));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of errors) {

@@ -38,11 +38,22 @@ export function parseYaml(file: string, text: string, diagnostics: Diagnostic[])
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
+    if (containsItself(data)) throw new Error('an alias is used inside its own anchor (&x [*x]), so the value would contain itself');
   } catch (err) {
     diagnostics.push({ severity: 'error', summary: `YAML error: ${firstLine((err as Error).message)}`, hint: 'simplify the anchors and aliases', source: at(0) });
     return undefined;
   }
   return { file, data, pos: (path) => at(nodeOffset(doc, path)), keyPos: (path) => at(keyOffset(doc, path) ?? nodeOffset(doc, path)) };
+}
+
+/** A cycle (`&x [*x]`) would send every later walk of the data (vars, schema) into endless recursion. */
+function containsItself(value: unknown, ancestors = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const found = Object.values(value).some((v) => containsItself(v, ancestors));
+  ancestors.delete(value);
+  return found;
 }
 
 /** Offset of the deepest node that exists along `path`. */

@@ -65,12 +65,65 @@ interface KeyView {
   body: number[];
 }
 
-function findBlocks(lines: Line[], section: string): Block[] {
-  const headers: number[] = [];
-  for (let i = 0; i < lines.length; i++) if (lines[i].text.includes('[') && HEADER.test(lines[i].text)) headers.push(i);
-  const endOf = (k: number) => headers[k + 1] ?? lines.length;
-  if (section === '') return [{ header: -1, start: 0, end: headers[0] ?? lines.length }];
-  return headers.flatMap((h, k) => (HEADER.exec(lines[h].text)![1] === section ? [{ header: h, start: h + 1, end: endOf(k) }] : []));
+interface Header {
+  index: number;
+  name: string;
+}
+
+/** A parsed ini file: its lines and where its section headers are. */
+interface IniDoc {
+  lines: Line[];
+  headers: Header[];
+}
+
+function headersIn(lines: Line[], from: number, to: number): Header[] {
+  const headers: Header[] = [];
+  for (let i = from; i < to; i++) {
+    const m = lines[i].text.includes('[') ? HEADER.exec(lines[i].text) : null;
+    if (m) headers.push({ index: i, name: m[1] });
+  }
+  return headers;
+}
+
+function parseIni(text: string): IniDoc {
+  const lines = splitLines(text);
+  return { lines, headers: headersIn(lines, 0, lines.length) };
+}
+
+/**
+ * The document after an edit. Rewrites only (setting a value, the usual case) change the
+ * lines in place: the plan fold never reads a document again once an edit changed it, and
+ * copying a big file's lines at each of 10,000 edits would be quadratic. Other edits copy.
+ */
+function editedIni(doc: IniDoc, edits: LineEdits): IniDoc {
+  if (edits.removals.size > 0 || edits.inserts.size > 0) return reindexed(doc, applyEdits(doc.lines, edits));
+  for (const [i, text] of edits.rewrites) doc.lines[i] = { text, eol: doc.lines[i].eol };
+  const headersMoved = [...edits.rewrites.keys()].some((i) => doc.headers.some((h) => h.index === i) || headersIn(doc.lines, i, i + 1).length > 0);
+  return { lines: doc.lines, headers: headersMoved ? headersIn(doc.lines, 0, doc.lines.length) : doc.headers };
+}
+
+/**
+ * The document for a copy of the old lines in which only the touched entries are new
+ * objects: headers above them stay, headers below them shift, only the changed window is scanned.
+ */
+function reindexed(before: IniDoc, lines: Line[]): IniDoc {
+  const shortest = Math.min(before.lines.length, lines.length);
+  let start = 0;
+  while (start < shortest && before.lines[start] === lines[start]) start++;
+  let same = 0;
+  while (same < shortest - start && before.lines[before.lines.length - 1 - same] === lines[lines.length - 1 - same]) same++;
+  const end = before.lines.length - same;
+  const grown = lines.length - before.lines.length;
+  const above = before.headers.filter((h) => h.index < start);
+  const below = before.headers.filter((h) => h.index >= end).map((h) => ({ index: h.index + grown, name: h.name }));
+  return { lines, headers: [...above, ...headersIn(lines, start, end + grown), ...below] };
+}
+
+function findBlocks(doc: IniDoc, section: string): Block[] {
+  const { headers, lines } = doc;
+  const endOf = (k: number) => headers[k + 1]?.index ?? lines.length;
+  if (section === '') return [{ header: -1, start: 0, end: headers[0]?.index ?? lines.length }];
+  return headers.flatMap((h, k) => (h.name === section ? [{ header: h.index, start: h.index + 1, end: endOf(k) }] : []));
 }
 
 function indexesOf(blocks: Block[]): number[] {
@@ -174,14 +227,19 @@ function wordingFor(spec: IniSpec): Wording {
 
 /** The pure edit: the file's text with the key as the spec wants it, and why. */
 export function editIni(text: string, spec: IniSpec): TextEdit {
-  const lines = splitLines(text);
-  const blocks = findBlocks(lines, spec.section);
-  const view: KeyView = { lines, syntax: syntaxOf(spec.separator ?? DEFAULT_SEPARATOR), spec, blocks, body: indexesOf(blocks) };
+  const out = editIniDoc(parseIni(text), spec);
+  return { text: out.changed ? joinLines(out.doc.lines) : text, reason: out.reason };
+}
+
+/** editIni on a parsed file: the plan folds a run of ini edits to one file on it (ParsedText). */
+function editIniDoc(doc: IniDoc, spec: IniSpec): { doc: IniDoc; reason: string; changed: boolean } {
+  const blocks = findBlocks(doc, spec.section);
+  const view: KeyView = { lines: doc.lines, syntax: syntaxOf(spec.separator ?? DEFAULT_SEPARATOR), spec, blocks, body: indexesOf(blocks) };
   const say = wordingFor(spec);
   const edits = noEdits();
   const settled = spec.ensure === 'absent' ? removeKey(view, edits, say) : setKey(view, edits, say);
-  if (edits.notes.length === 0) return { text, reason: settled };
-  return { text: joinLines(applyEdits(lines, edits)), reason: edits.notes.join(', ') };
+  if (edits.notes.length === 0) return { doc, reason: settled, changed: false };
+  return { doc: editedIni(doc, edits), reason: edits.notes.join(', '), changed: true };
 }
 
 /** Records the edits for ensure: absent; returns the reason when nothing changes. */
@@ -415,4 +473,5 @@ export const iniKind = textKind<IniSpec>({
   },
   check: checkIni,
   edit: editIni,
+  parsed: { parse: parseIni, edit: editIniDoc, text: (doc: IniDoc) => joinLines(doc.lines) },
 });

@@ -1,11 +1,19 @@
 import { isBinary } from '../engine/bytes';
 import { ResourceError } from '../engine/diagnostics';
-import type { FileModel, KindSchema, PathKind, Transformed } from '../engine/types';
+import type { FileModel, KindSchema, ParsedFold, PathKind, Transformed } from '../engine/types';
 
 /** What a text edit returns: the new text and why (or why nothing changes). */
 export interface TextEdit {
   text: string;
   reason: string;
+}
+
+/** A text kind's parsed form of a file, for long runs of its edits to one file (see ParsedFold). */
+export interface ParsedText<S, D> {
+  parse(text: string): D;
+  /** Exactly what edit() does to the text; `changed` is true exactly when the text changed. May reuse a doc it changes. */
+  edit(doc: D, spec: S): { doc: D; reason: string; changed: boolean };
+  text(doc: D): string;
 }
 
 export interface TextKindDefinition<S> {
@@ -17,6 +25,7 @@ export interface TextKindDefinition<S> {
   edit(text: string, spec: S): TextEdit;
   /** Whether a missing file may be created (defaults to the spec's `create`). */
   creates?(spec: S): boolean;
+  parsed?: ParsedText<S, any>;
 }
 
 /** Properties every text kind accepts on top of the common ones. */
@@ -44,10 +53,25 @@ export function textKind<S extends { create?: boolean }>(def: TextKindDefinition
       if (file.type === 'absent' && edit.text === '') return { file, reason: edit.reason };
       return { file: { ...base, content: edit.text }, reason: edit.reason };
     },
+    parsedFold: def.parsed && parsedFold(def.parsed),
   };
 }
 
-function textOf(file: FileModel, create: boolean): Extract<FileModel, { type: 'file' }> {
+/** Opens only existing text files; everything else (missing, binary, a directory) goes through transform(). */
+function parsedFold<S, D>(parsed: ParsedText<S, D>): ParsedFold<S, { base: TextFile; doc: D }> {
+  return {
+    open: (file) => (file.type === 'file' && !isBinary(file.content) ? { base: file, doc: parsed.parse(file.content) } : undefined),
+    edit: ({ base, doc }, spec) => {
+      const out = parsed.edit(doc, spec);
+      return { doc: { base, doc: out.doc }, reason: out.reason, changed: out.changed };
+    },
+    close: ({ base, doc }) => ({ ...base, content: parsed.text(doc) }),
+  };
+}
+
+type TextFile = Extract<FileModel, { type: 'file' }>;
+
+function textOf(file: FileModel, create: boolean): TextFile {
   switch (file.type) {
     case 'file':
       if (isBinary(file.content)) throw new ResourceError('the file is binary (it contains NUL bytes); text edits refuse it', 'manage it with a file resource instead');

@@ -23,4 +23,28 @@ describe('line model', () => {
   test('an empty file gets a terminated line', () => {
     expect(joinLines(insertLines(splitLines(''), 0, ['x']))).toBe('x\n');
   });
+
+  test('an empty line added at the end of a file without a final newline keeps its terminator, or it would not be there', () => {
+    expect(joinLines(insertLines(splitLines('a'), 1, ['']))).toBe('a\n\n');
+  });
+
+  test('a lone CR never meets an added empty LF line: the added side of that junction ends in CRLF', () => {
+    // 'y\r' + '\n' would read back as one line 'y' ending in CRLF.
+    expect(joinLines(insertLines(splitLines('x\ny\r'), 2, ['']))).toBe('x\ny\r\r\n');
+    // 'c\r' before the empty LF line would swallow it the same way.
+    expect(joinLines(insertLines(splitLines('a\rb\n\n'), 2, ['c']))).toBe('a\rb\nc\r\n\n');
+  });
+
+  test('inserted lines read back as exactly the lines inserted, whatever the line endings around them', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', '\n', '\r', '\r\n') });
+    const texts = fc.array(fc.constantFrom('', 'x', ' '), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(text, texts, fc.nat(), (s, added, n) => {
+        const lines = splitLines(s);
+        const out = insertLines(lines, n % (lines.length + 1), added);
+        expect(splitLines(joinLines(out))).toEqual(out);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

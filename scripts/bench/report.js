@@ -1,0 +1,71 @@
+'use strict';
+// Prints the bench results as markdown (ready for docs/performance.md) and keeps them,
+// with every run's time, in .cache/bench/results.{md,json}.
+const fs = require('node:fs');
+const path = require('node:path');
+const { repo } = require('./tools');
+
+const FLOOR = 'node -e 0';
+
+const seconds = (s) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
+const ratio = (x) => (x >= 10 ? x.toFixed(0) : x.toFixed(2));
+
+function mainTable(results) {
+  const lines = ['| task | tool | median | runs | x `node -e 0` | remedy is N x faster | peak RSS |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
+  const rowOf = (task, tool) => results.find((r) => r.task === task && r.tool === tool && r.median !== undefined);
+  for (const r of results) {
+    const floor = rowOf(r.task, FLOOR) ?? results.find((x) => x.tool === FLOOR && x.median !== undefined);
+    const remedy = rowOf(r.task, 'remedy');
+    if (r.median === undefined) {
+      if (r.skip !== 'not part of this task' && r.skip !== 'measured on the seed task only') lines.push(`| ${r.task} | ${r.tool} | ${r.error ? `error: ${firstLine(r.error)}` : `skipped: ${r.skip}`} | | | | |`);
+      continue;
+    }
+    const vsFloor = floor ? ratio(r.median / floor.median) : '';
+    const vsRemedy = remedy && r.tool !== 'remedy' && r.tool !== FLOOR ? ratio(r.median / remedy.median) : '';
+    lines.push(`| ${r.task} | ${r.tool} | ${seconds(r.median)} | ${r.runs} | ${vsFloor} | ${vsRemedy} | ${r.rssMiB ? `${r.rssMiB.toFixed(1)} MiB` : ''} |`);
+  }
+  return lines.join('\n');
+}
+
+function curveTable(points, title) {
+  const lines = [`${title}`, '', '| edits | keys in file | file size | median | per edit | peak RSS |', '| ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const p of points) {
+    lines.push(`| ${p.edits.toLocaleString('en')} | ${p.keys.toLocaleString('en')} | ${(p.bytes / 1024).toFixed(0)} KiB | ${seconds(p.median)} | ${((p.median * 1e6) / p.edits).toFixed(0)} µs | ${p.rssMiB ? `${p.rssMiB.toFixed(1)} MiB` : ''} |`);
+  }
+  return lines.join('\n');
+}
+
+function importTable(costs, title) {
+  const lines = [`${title}: ${costs.uptimeMs.toFixed(0)} ms in all (with the timing hook); remedy's own ${costs.ownModules} modules ${costs.ownSelfMs.toFixed(1)} ms (self)`, '', '| module | load ms (inclusive) | required by |', '| --- | ---: | --- |'];
+  const shown = costs.rows.filter((x) => x.ms >= 0.5);
+  for (const r of shown) lines.push(`| ${r.unit} | ${r.ms.toFixed(1)} | ${r.from} |`);
+  if (shown.length === 0) lines.push('| (no package or built-in module over 0.5 ms) | | |');
+  return lines.join('\n');
+}
+
+function header(env) {
+  const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
+  const versions = Object.entries(env.versions)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
+  return [`Run ${env.date} on ${env.cpus} x ${env.cpuModel}; load average ${load(env.loadBefore)} before, ${load(env.loadAfter)} after.`, `Timer: ${env.timer}. ${versions}.`].join('\n');
+}
+
+function report({ env, results, curve, imports }) {
+  const parts = [header(env), mainTable(results)];
+  if (curve) parts.push(curveTable(curve.byEdits, 'Edit count (one file of the largest size):'), curveTable(curve.bySize, 'File size (a fixed number of edits):'));
+  parts.push(importTable(imports.version, '`remedy --version` imports'), importTable(imports.convergedApply, 'Converged seed apply imports'));
+  const markdown = parts.join('\n\n') + '\n';
+  process.stdout.write(markdown);
+  const dir = path.join(repo, '.cache', 'bench');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'results.md'), markdown);
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ env, results, curve, imports }, null, 1) + '\n');
+  console.error(`bench: results kept in ${path.relative(process.cwd(), path.join(dir, 'results.md'))} and results.json`);
+}
+
+function firstLine(s) {
+  return s.split('\n')[0].slice(0, 160);
+}
+
+module.exports = { report };
