@@ -102,52 +102,34 @@ test('a lock left by a SIGKILLed holder does not block the next run', async () =
   expect(fs.existsSync(path.join(stateDir, 'run.lock'))).toBe(false);
 }, 30_000);
 
-describe('a lock nobody named (its holder was killed between taking it and writing its name)', () => {
-  const orphanLock = (ageSeconds: number) => {
-    const lock = path.join(stateDir, 'run.lock');
-    fs.mkdirSync(lock, { recursive: true });
-    const when = new Date(Date.now() - ageSeconds * 1000);
-    fs.utimesSync(lock, when, when);
-  };
+/** A lock directory left as a holder would, `ageSeconds` old, named by `holder` or by nobody. */
+function leftLock(ageSeconds: number, holder?: { pid: number; host: string; startedAt: string }): void {
+  const lock = path.join(stateDir, 'run.lock');
+  fs.mkdirSync(lock, { recursive: true });
+  if (holder) fs.writeFileSync(holderFile(), JSON.stringify({ ...holder, lockInode: fs.statSync(lock).ino }));
+  const when = new Date(Date.now() - ageSeconds * 1000);
+  fs.utimesSync(lock, when, when);
+}
 
-  beforeEach(() => fs.writeFileSync(path.join(dir, 'seconds'), '0'));
+const elsewhere = { pid: 4242, host: 'elsewhere', startedAt: '2030-01-01T00:00:00.000Z' };
 
-  test('is respected for the moment a live holder needs to name itself', async () => {
-    orphanLock(0);
-    const run = await runCli(apply());
-    expect(run.code).toBe(75);
-    expect(run.stderr).toContain('holder unknown');
-  });
-
-  test('is taken over once it is older than that', async () => {
-    orphanLock(30);
-    const run = await runCli(apply());
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-  });
-});
-
-describe('a lock whose holder this host cannot see (another host sharing the state dir)', () => {
-  const foreignLock = (ageSeconds: number) => {
-    const lock = path.join(stateDir, 'run.lock');
-    fs.mkdirSync(lock, { recursive: true });
-    const ino = fs.statSync(lock).ino;
-    fs.writeFileSync(holderFile(), JSON.stringify({ pid: 4242, host: 'elsewhere', startedAt: '2030-01-01T00:00:00.000Z', lockInode: ino }));
-    const when = new Date(Date.now() - ageSeconds * 1000);
-    fs.utimesSync(lock, when, when);
-  };
-
+describe.each([
+  // Killed between taking the lock and writing its name: a live holder names itself within milliseconds.
+  ['nobody named', undefined, 0, 30, 'holder unknown'],
+  // Another host sharing the state dir: only the lock's mtime tells whether it is alive.
+  ['held from another host', elsewhere, 0, 600, 'pid 4242 on elsewhere, started 2030-01-01T00:00:00.000Z'],
+])('a lock %s', (_what, holder, freshAge, staleAge, named) => {
   beforeEach(() => fs.writeFileSync(path.join(dir, 'seconds'), '0'));
 
   test('is respected while it is fresh', async () => {
-    foreignLock(0);
+    leftLock(freshAge, holder);
     const run = await runCli(apply());
     expect(run.code).toBe(75);
-    expect(run.stderr).toContain('pid 4242 on elsewhere, started 2030-01-01T00:00:00.000Z');
+    expect(run.stderr).toContain(named);
   });
 
-  test('is taken over once its mtime is older than the stale limit', async () => {
-    foreignLock(600);
+  test('is taken over once it is older than its limit', async () => {
+    leftLock(staleAge, holder);
     const run = await runCli(apply());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
