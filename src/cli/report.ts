@@ -19,7 +19,7 @@ export function renderReport(input: ReportInput, flags: CommonFlags): string {
   if (flags.format === 'json') return renderJson({ command, version: VERSION, plan, result, check: verdict, diagnostics: [] });
   if (flags.format === 'markdown') return renderMarkdown({ command, plan, result, verdict, verbose });
   const opts = { colors: stdoutColors(flags), verbose };
-  if (command === 'check') return `${input.verdict.message}\n${verbose ? '\n' + renderPlan(plan, opts) : ''}`;
+  if (command === 'check') return `${input.verdict.message}\n${verbose ? '\n' + renderPlan(plan, opts, command) : ''}`;
   const planned = renderPlan(plan, opts, command);
   // A run with nothing to change may still have done something: the refreshes an interrupted run owed.
   return result && (plan.summary.changed > 0 || result.changed > 0) ? planned + '\n' + renderResult(result, opts) : planned;

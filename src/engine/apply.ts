@@ -6,7 +6,7 @@ import { encodeLossless } from './bytes';
 import { runCommand, showCommand } from './exec';
 import type { FileChange, Plan, ResourcePlan } from './plan';
 import { readModel } from './read';
-import { hasNoLink, resolveInRoot } from './root';
+import { commandInRoot, hasNoLink } from './root';
 import type { CommandResult, CommandSpec, FileModel } from './types';
 import { runChecks, type CheckResult } from './verify';
 import { commitTemp, fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic, writeTemp } from './write';
@@ -218,7 +218,7 @@ function firstResourceOfEachFile(plan: Plan): Map<ResourcePlan, FileChange> {
 export async function runCommands(commands: CommandSpec[], root: string): Promise<string | undefined> {
   const outputs: string[] = [];
   for (const cmd of commands) {
-    const res = await runCommand({ ...cmd, cwd: cmd.cwd === undefined ? undefined : resolveInRoot(root, cmd.cwd) });
+    const res = await runCommand(commandInRoot(cmd, root));
     outputs.push(res.stdout + res.stderr);
     if (res.timedOut || !(cmd.returns ?? [0]).includes(res.code ?? -1)) throw new StepFailure(`${showCommand(cmd.argv)} ${failureText(res, cmd)}`, outputs.join(''));
   }

@@ -18,12 +18,26 @@ export interface FoldStep {
  */
 export class WantedPaths {
   private readonly wanted = new Map<string, Wanted>();
+  /** Host -> [steps folded, steps before the last one that changed it]. */
+  private readonly steps = new Map<string, [number, number]>();
 
   constructor(private readonly readModel: (host: string) => FileModel) {}
 
   fold(kind: PathKind, spec: Record<string, unknown>, host: string, ctx: TransformContext): FoldStep {
     const doc = this.parsedFor(kind, host);
-    return doc === undefined ? this.foldModel(kind, spec, host, ctx) : this.foldParsed(kind, doc, spec, host);
+    const step = doc === undefined ? this.foldModel(kind, spec, host, ctx) : this.foldParsed(kind, doc, spec, host);
+    const [folded, beforeChange] = this.steps.get(host) ?? [0, 0];
+    this.steps.set(host, [folded + 1, step.action === 'none' ? beforeChange : folded]);
+    return step;
+  }
+
+  /**
+   * How many of the path's first steps must be checked again on its final result: those
+   * before the last step that changed it. Each later step saw the final result and left it
+   * as it was, and the last changing step is proven idempotent on its own result.
+   */
+  stepsToRecheck(host: string): number {
+    return this.steps.get(host)?.[1] ?? 0;
   }
 
   /** True when `spec`, applied to the path's folded result, leaves it as it is (the next run finds it in sync). */
@@ -52,16 +66,18 @@ export class WantedPaths {
   private foldModel(kind: PathKind, spec: Record<string, unknown>, host: string, ctx: TransformContext): FoldStep {
     const current = this.model(host);
     const out = kind.transform(current, spec, ctx);
-    if (!sameModel(out.file, kind.transform(out.file, spec, ctx).file)) throw neverConverges();
+    const changed = !sameModel(current, out.file);
+    // An edit that changes nothing has already been applied to its own result.
+    if (changed && !sameModel(out.file, kind.transform(out.file, spec, ctx).file)) throw neverConverges();
     this.wanted.set(host, { model: out.file });
-    return { action: sameModel(current, out.file) ? 'none' : pathAction(current, out.file), reason: out.reason };
+    return { action: changed ? pathAction(current, out.file) : 'none', reason: out.reason };
   }
 
   private foldParsed(kind: PathKind, doc: unknown, spec: Record<string, unknown>, host: string): FoldStep {
     const out = kind.parsedFold!.edit(doc, spec);
     // Kept before the proof: `doc` may have become out.doc, and is never read again.
     this.wanted.set(host, { kind, doc: out.doc });
-    if (kind.parsedFold!.edit(out.doc, spec).changed) throw neverConverges();
+    if (out.changed && kind.parsedFold!.edit(out.doc, spec).changed) throw neverConverges();
     // A parsed form is only opened on an existing file, and edits keep it one.
     return { action: out.changed ? 'update' : 'none', reason: out.reason };
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { processAlive, writeFileAtomic } from './write';
+import { makePrivateDir } from '../state/private-files';
 
 /** Who holds the run lock, written beside it so that a waiting run can name the holder. */
 export interface LockHolder {
@@ -47,7 +48,9 @@ const ORPHAN_MS = 10_000;
 
 /** Takes `<stateDir>/run.lock`, waiting up to `waitSeconds`; throws RunLockedError if it stays held. */
 export async function acquireRunLock(req: LockRequest): Promise<RunLock> {
-  fs.mkdirSync(req.stateDir, { recursive: true });
+  // The state dir holds backups of sensitive files: private, its parents as usual.
+  fs.mkdirSync(path.dirname(req.stateDir), { recursive: true });
+  makePrivateDir(req.stateDir);
   const deadline = Date.now() + req.waitSeconds * 1000;
   for (;;) {
     const release = await tryLock(req);

@@ -104,7 +104,7 @@ export function planChanges(
   const planned: ResourcePlan[] = [];
 
   resources.forEach((r, index) => {
-    const fail = (e: unknown) => diagnostics.push(resourceDiagnostic(r, e, sensitiveSpecsOn(r, resources)));
+    const fail = (e: unknown) => diagnostics.push(resourceDiagnostic(r, e, sensitiveSpecsOn(index, resources, state)));
     const kind = kindOf(r.type)!;
     const ctx = contextFor(r, lookup);
     try {
@@ -157,11 +157,11 @@ function resourcePlan(r: ResolvedResource, action: ResourceAction, changed: bool
   };
 }
 
-/** The fold of all edits to a path, run once more on its result, must change nothing. */
 function contextFor(r: ResolvedResource, lookup: MachineLookup): TransformContext {
   return { ...lookup, readSource: (rel) => lookup.readSource(path.resolve(r.manifestDir, rel)) };
 }
 
+/** The fold of all edits to a path, run once more on its result, must change nothing. */
 function checkWholeFold(
   touchedBy: Map<string, ResolvedResource[]>,
   wanted: WantedPaths,
@@ -170,7 +170,6 @@ function checkWholeFold(
   diagnostics: Diagnostic[],
 ): void {
   for (const [host, rs] of touchedBy) {
-    if (rs.length < 2) continue;
     const problem = refoldProblem(wanted, host, rs, lookup);
     if (problem) {
       diagnostics.push({
@@ -189,7 +188,7 @@ function checkWholeFold(
  * must leave it as it is, or two that undo each other report a change forever); undefined when it would.
  */
 function refoldProblem(wanted: WantedPaths, host: string, rs: ResolvedResource[], lookup: MachineLookup): string | undefined {
-  for (const r of rs) {
+  for (const r of rs.slice(0, wanted.stepsToRecheck(host))) {
     try {
       if (!wanted.inSync(kindOf(r.type) as PathKind, r.spec, host, contextFor(r, lookup))) return `'${r.id}' would change the file again`;
     } catch (e) {
@@ -311,8 +310,12 @@ export function resourceDiagnostic(r: ResolvedResource, e: unknown, sensitiveSpe
   return { severity: 'error', summary: `${withoutSecrets(e.message, sensitiveSpecs)}${where}`, hint, resourceId: r.id, source: r.source };
 }
 
-/** The specs of the sensitive resources on r's path (a message about r may quote that file), or r's own. */
-function sensitiveSpecsOn(r: ResolvedResource, resources: ResolvedResource[]): Record<string, unknown>[] {
-  const sharing = r.path === undefined ? [r] : resources.filter((x) => x.path === r.path);
+/**
+ * The specs of the sensitive resources on the same file as resources[index] (a message about it may
+ * quote that file), compared by host path so that a link and its target count as one; or its own.
+ */
+function sensitiveSpecsOn(index: number, resources: ResolvedResource[], state: SystemState): Record<string, unknown>[] {
+  const host = state.hostOf.get(index);
+  const sharing = host === undefined ? [resources[index]] : resources.filter((_, i) => state.hostOf.get(i) === host);
   return sharing.filter((x) => x.sensitive).map((x) => x.spec);
 }

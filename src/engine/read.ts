@@ -4,7 +4,7 @@ import { decodeLossless } from './bytes';
 import { ResourceError, type Diagnostic } from './diagnostics';
 import { runCommand } from './exec';
 import { resourceDiagnostic } from './plan';
-import { resolveInRoot } from './root';
+import { commandInRoot, resolveInRoot } from './root';
 import { stateDirOf } from './state-dir';
 import type { FileModel, MachineLookup, ProbeIo, ResolvedResource } from './types';
 import { kindOf } from '../resources';
@@ -55,8 +55,8 @@ export async function readSystem(resources: ResolvedResource[], root: string, di
 
 export function probeIo(root: string): ProbeIo {
   return {
-    // A probe's cwd is a managed path, like a command's at apply time.
-    run: (cmd) => runCommand({ ...cmd, cwd: cmd.cwd === undefined ? undefined : resolveInRoot(root, cmd.cwd) }),
+    // A probe runs where its command will run at apply time.
+    run: (cmd) => runCommand(commandInRoot(cmd, root)),
     exists: async (p) => {
       try {
         return fs.existsSync(resolveInRoot(root, p));

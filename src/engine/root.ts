@@ -72,3 +72,8 @@ function readLinkIfAny(host: string): string | undefined {
 function escapeError(managedPath: string, why: string): ResourceError {
   return new ResourceError(`path ${managedPath} leaves the root: ${why}`, 'remedy never reads or writes outside --root; fix the path or the link');
 }
+
+/** A command whose `cwd` (a managed path, like every path in a manifest) is resolved under the root. */
+export function commandInRoot<C extends { cwd?: string }>(cmd: C, root: string): C {
+  return cmd.cwd === undefined ? cmd : { ...cmd, cwd: resolveInRoot(root, cmd.cwd) };
+}

@@ -4,7 +4,7 @@ import type { RunRecord, RunResult } from '../state/records';
 import type { RollbackReport } from '../state/rollback';
 import type { Colors } from './colors';
 
-export const HISTORY_FORMAT_VERSION = 1;
+const HISTORY_FORMAT_VERSION = 1;
 
 /** One line of `remedy history`: a run as recorded, never any file content. */
 export interface HistoryEntry {
@@ -80,7 +80,7 @@ function describeTarget(e: HistoryEntry): string {
 }
 
 /** `2026-11-25 13:35:01` from an ISO time in UTC. */
-export function shortTime(iso: string): string {
+function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 

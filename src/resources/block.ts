@@ -1,7 +1,7 @@
 import { ResourceError } from '../engine/diagnostics';
 import { insertLines, joinLines, removeLines, splitLines, type Line } from '../engine/lines';
-import { parseAnchor, type Anchor } from './regex';
-import { createProperty, textKind, type TextEdit } from './text-kind';
+import { countLines, insertPosition, parseAnchor, type Anchor } from './regex';
+import { createProperty, textEdit, textKind, type EditOutcome, type TextEdit } from './text-kind';
 
 export interface BlockSpec {
   /** The resource id (a common field): part of the default marker, so blocks of several resources coexist. */
@@ -16,7 +16,7 @@ export interface BlockSpec {
   create?: boolean;
 }
 
-export const DEFAULT_MARKER = '# {mark} REMEDY MANAGED BLOCK {id}';
+const DEFAULT_MARKER = '# {mark} REMEDY MANAGED BLOCK {id}';
 
 /** The two marker lines, rendered; they are found in the file by their text without surrounding whitespace. */
 interface Markers {
@@ -121,10 +121,6 @@ function atLines(indexes: number[]): string {
   return `line${indexes.length === 1 ? '' : 's'} ${indexes.map((i) => i + 1).join(', ')}`;
 }
 
-function countLines(n: number): string {
-  return `${n} line${n === 1 ? '' : 's'}`;
-}
-
 /** Where the block is: first and last marker line (0-based, inclusive). */
 interface Found {
   begin: number;
@@ -200,8 +196,8 @@ function span(found: Found): string {
   return `lines ${found.begin + 1}-${found.end + 1}`;
 }
 
-function unchanged(lines: Line[], reason: string): TextEdit {
-  return { text: joinLines(lines), reason };
+function unchanged(reason: string): EditOutcome {
+  return { reason };
 }
 
 /** Pure: the text with the block present (updated in place, or inserted once) or absent, and why. */
@@ -210,25 +206,24 @@ export function editBlock(text: string, spec: BlockSpec): TextEdit {
   const lines = splitLines(text);
   const found = locate(lines, want.markers);
   if (found === undefined) refuseStaleMarker(lines, want);
-  if (want.lines.length === 0) return removeBlock(lines, found, spec);
-  if (found === undefined) return insertBlock(lines, want);
-  return updateBlock(lines, found, want);
+  if (want.lines.length === 0) return textEdit(text, removeBlock(lines, found, spec));
+  return textEdit(text, found === undefined ? insertBlock(lines, want) : updateBlock(lines, found, want));
 }
 
-function removeBlock(lines: Line[], found: Found | undefined, spec: BlockSpec): TextEdit {
+function removeBlock(lines: Line[], found: Found | undefined, spec: BlockSpec): EditOutcome {
   // Ansible's rule: an empty block is no block.
   const why = spec.ensure === 'absent' ? '' : 'content is empty: ';
-  if (found === undefined) return unchanged(lines, `${why}the block is not in the file; nothing to remove`);
+  if (found === undefined) return unchanged(`${why}the block is not in the file; nothing to remove`);
   const doomed = Array.from({ length: found.end - found.begin + 1 }, (_, k) => found.begin + k);
   return { text: joinLines(removeLines(lines, doomed)), reason: `${why}removed the block (${span(found)}, ${countLines(doomed.length)} with its markers)` };
 }
 
 /** An existing block keeps its place and its marker lines as written; only the lines between them change. */
-function updateBlock(lines: Line[], found: Found, want: WantedBlock): TextEdit {
+function updateBlock(lines: Line[], found: Found, want: WantedBlock): EditOutcome {
   const current = lines.slice(found.begin + 1, found.end);
   const anchorNote = want.anchorField ? `; ${want.anchorField} not used` : '';
   if (current.length === want.lines.length && current.every((l, k) => l.text === want.lines[k])) {
-    return unchanged(lines, `block already up to date at ${span(found)}${anchorNote}`);
+    return unchanged(`block already up to date at ${span(found)}${anchorNote}`);
   }
   // The block's own line ending (its BEGIN line always has one, since END follows).
   const eol = lines[found.begin].eol;
@@ -238,28 +233,10 @@ function updateBlock(lines: Line[], found: Found, want: WantedBlock): TextEdit {
   return { text: joinLines(out), reason: `${was} at ${span(found)} with ${countLines(inner.length)}${anchorNote}` };
 }
 
-function insertBlock(lines: Line[], want: WantedBlock): TextEdit {
-  const { at, where } = insertPosition(lines, want);
+function insertBlock(lines: Line[], want: WantedBlock): EditOutcome {
+  const { at, where } = insertPosition(lines, want.anchor, want.anchorField);
   const block = [want.markers.begin, ...want.lines, want.markers.end];
   return { text: joinLines(insertLines(lines, at, block)), reason: `inserted the block (${countLines(want.lines.length)}) ${where}` };
-}
-
-/**
- * Where a new block goes: after the last line matching `after`, before the first line
- * matching `before` (as the line kind does), EOF by default or when the anchor matches nothing.
- */
-function insertPosition(lines: Line[], want: WantedBlock): { at: number; where: string } {
-  const anchor = want.anchor;
-  const end = { at: lines.length, where: `at the end of the file (line ${lines.length + 1})` };
-  if (anchor.kind === 'BOF') return { at: 0, where: 'at the beginning of the file' };
-  if (anchor.kind === 'EOF') return end;
-  const hits = lines.flatMap((l, i) => (anchor.re.test(l.text) ? [i] : []));
-  if (hits.length === 0) return { at: end.at, where: `${end.where}: ${want.anchorField} '${anchor.re.source}' matches no line` };
-  if (want.anchorField === 'after') {
-    const last = hits[hits.length - 1];
-    return { at: last + 1, where: `after line ${last + 1}` };
-  }
-  return { at: hits[0], where: `before line ${hits[0] + 1}` };
 }
 
 export const blockKind = textKind<BlockSpec>({

@@ -37,7 +37,7 @@ export interface ExecState {
 }
 
 /** Puppet's exec default: 300 s. */
-export const DEFAULT_TIMEOUT_S = 300;
+const DEFAULT_TIMEOUT_S = 300;
 
 const commandLine = (what: string) => ({
   oneOf: [
@@ -48,7 +48,7 @@ const commandLine = (what: string) => ({
 });
 
 /** The command a CommandLine describes, with the spec's cwd, env and timeout. */
-export function commandOf(spec: ExecSpec, line: CommandLine): CommandSpec {
+function commandOf(spec: ExecSpec, line: CommandLine): CommandSpec {
   const cmd: CommandSpec = typeof line === 'string' ? { argv: [line], shell: true } : { argv: line };
   if (spec.cwd !== undefined) cmd.cwd = spec.cwd;
   if (spec.env !== undefined) cmd.env = spec.env;
@@ -57,8 +57,12 @@ export function commandOf(spec: ExecSpec, line: CommandLine): CommandSpec {
 }
 
 /** `[test -f /x]`: a command as the reasons show it. */
-export function showLine(line: CommandLine): string {
-  return `[${typeof line === 'string' ? line : showCommand(line)}]`;
+function showLine(line: CommandLine): string {
+  return `[${shownCommand(line)}]`;
+}
+
+function shownCommand(line: CommandLine): string {
+  return typeof line === 'string' ? line : showCommand(line);
 }
 
 function checkLine(spec: ExecSpec, field: 'command' | Guard): void {
@@ -141,7 +145,7 @@ export function planExec(spec: ExecSpec, state: ExecState, notified: boolean): P
   ];
   const cmd = commandOf(spec, spec.command);
   if (spec.returns !== undefined) cmd.returns = spec.returns;
-  const shown = showLine(spec.command).slice(1, -1);
+  const shown = shownCommand(spec.command);
   if (spec.refresh_only) {
     if (!notified) return none(`refresh_only: runs only when a resource that notifies it changes; none does in this plan`);
     return { action: 'run', reason: `${[...why, 'notified'].join('; ')}: will run after the file writes, if a notifier really changes: ${shown}`, commands: [], refresh: [cmd] };

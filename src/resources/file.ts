@@ -78,7 +78,7 @@ function modeSuggestion(n: number): string {
   return n >= 0 && n <= 0o7777 ? formatMode(n) : '0644';
 }
 
-export function formatMode(mode: number): string {
+function formatMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 

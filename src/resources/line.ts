@@ -1,7 +1,7 @@
 import { ResourceError } from '../engine/diagnostics';
 import { insertLines, joinLines, removeLines, replaceLineText, splitLines, type Line } from '../engine/lines';
-import { compileRegex, compileReplacement, groupsOf, parseAnchor, type Anchor } from './regex';
-import { createProperty, textKind, type TextEdit } from './text-kind';
+import { compileRegex, compileReplacement, countLines, groupsOf, insertPosition, parseAnchor, type Anchor } from './regex';
+import { createProperty, textEdit, textKind, type EditOutcome, type TextEdit } from './text-kind';
 
 export interface LineSpec {
   line?: string;
@@ -60,9 +60,8 @@ function checkBackrefsSpec(spec: LineSpec): void {
 /** Pure: the text with the line ensured present or absent, and why. */
 export function editLine(text: string, spec: LineSpec): TextEdit {
   const lines = splitLines(text);
-  if (spec.ensure === 'absent') return removeLine(lines, spec);
-  if (spec.backrefs) return expandBackrefs(lines, spec);
-  return ensureLine(lines, spec);
+  const edit = spec.ensure === 'absent' ? removeLine : spec.backrefs ? expandBackrefs : ensureLine;
+  return textEdit(text, edit(lines, spec));
 }
 
 function indexesWhere(lines: Line[], test: (text: string) => boolean): number[] {
@@ -82,27 +81,23 @@ function numbers(indexes: number[]): string {
   return indexes.map((i) => i + 1).join(', ');
 }
 
-function countLines(n: number): string {
-  return `${n} line${n === 1 ? '' : 's'}`;
+function unchanged(reason: string): EditOutcome {
+  return { reason };
 }
 
-function unchanged(lines: Line[], reason: string): TextEdit {
-  return { text: joinLines(lines), reason };
-}
-
-function ensureLine(lines: Line[], spec: LineSpec): TextEdit {
+function ensureLine(lines: Line[], spec: LineSpec): EditOutcome {
   const line = spec.line!;
   const matching = matchingLines(lines, matchOf(spec));
   if (matching.length === 0) {
     // check() made match match line, so with match the line cannot be present here; without match, never add a duplicate.
     const present = lines.findIndex((l) => l.text === line);
-    if (present >= 0) return unchanged(lines, alreadyPresent([present], spec));
+    if (present >= 0) return unchanged(alreadyPresent([present], spec));
     return insertLine(lines, spec);
   }
-  if (spec.replace === false) return unchanged(lines, `line ${numbers(matching.slice(0, 1))} matches '${spec.match}'; replace: false leaves it as it is`);
+  if (spec.replace === false) return unchanged(`line ${numbers(matching.slice(0, 1))} matches '${spec.match}'; replace: false leaves it as it is`);
   if (matching.length > 1 && !spec.multiple) throw severalMatches(spec.match!, matching);
   const stale = matching.filter((i) => lines[i].text !== line);
-  if (stale.length === 0) return unchanged(lines, alreadyPresent(matching, spec));
+  if (stale.length === 0) return unchanged(alreadyPresent(matching, spec));
   const out = stale.reduce((acc, i) => replaceLineText(acc, i, line), lines);
   return { text: joinLines(out), reason: replacedReason(lines, out, stale) };
 }
@@ -131,34 +126,17 @@ function replacedReason(before: Line[], after: Line[], indexes: number[]): strin
   return `replaced ${countLines(indexes.length)} (${numbers(indexes)})${withText}`;
 }
 
-/**
- * Where a new line goes: after every line matching `after` (so after the last one),
- * before every line matching `before` (so before the first one); EOF by default or
- * when the anchor matches nothing.
- */
-function insertLine(lines: Line[], spec: LineSpec): TextEdit {
+/** Adds the line where `after` / `before` place it (see insertPosition). */
+function insertLine(lines: Line[], spec: LineSpec): EditOutcome {
   const anchor: Anchor = parseAnchor(spec.after, 'after') ?? parseAnchor(spec.before, 'before') ?? { kind: 'EOF' };
-  const { at, where } = insertPosition(lines, anchor, spec.after !== undefined);
+  const { at, where } = insertPosition(lines, anchor, spec.after !== undefined ? 'after' : 'before');
   return { text: joinLines(insertLines(lines, at, [spec.line!])), reason: `added ${where}` };
 }
 
-function insertPosition(lines: Line[], anchor: Anchor, isAfter: boolean): { at: number; where: string } {
-  const end = { at: lines.length, where: `at the end of the file (line ${lines.length + 1})` };
-  if (anchor.kind === 'BOF') return { at: 0, where: 'at the beginning of the file' };
-  if (anchor.kind === 'EOF') return end;
-  const anchors = indexesWhere(lines, (t) => anchor.re.test(t));
-  if (anchors.length === 0) return { at: end.at, where: `${end.where}: ${isAfter ? 'after' : 'before'} '${anchor.re.source}' matches no line` };
-  if (isAfter) {
-    const last = anchors[anchors.length - 1];
-    return { at: last + 1, where: `after line ${last + 1}` };
-  }
-  return { at: anchors[0], where: `before line ${anchors[0] + 1}` };
-}
-
-function removeLine(lines: Line[], spec: LineSpec): TextEdit {
+function removeLine(lines: Line[], spec: LineSpec): EditOutcome {
   const doomed = spec.match !== undefined ? matchingLines(lines, matchOf(spec)) : indexesWhere(lines, (t) => t === spec.line);
   if (doomed.length === 0) {
-    return unchanged(lines, spec.match !== undefined ? `no line matches '${spec.match}'; nothing to remove` : `line '${spec.line}' is not in the file; nothing to remove`);
+    return unchanged(spec.match !== undefined ? `no line matches '${spec.match}'; nothing to remove` : `line '${spec.line}' is not in the file; nothing to remove`);
   }
   return { text: joinLines(removeLines(lines, doomed)), reason: `removed ${countLines(doomed.length)} (${numbers(doomed)})` };
 }
@@ -168,10 +146,10 @@ function removeLine(lines: Line[], spec: LineSpec): TextEdit {
  * expanded with that line's groups; nothing matching adds nothing. Refuses a spec whose
  * result would be rewritten again by the next run.
  */
-function expandBackrefs(lines: Line[], spec: LineSpec): TextEdit {
+function expandBackrefs(lines: Line[], spec: LineSpec): EditOutcome {
   const once = expandOnce(lines, spec);
   if (once.changed.length === 0) {
-    return unchanged(lines, once.targets.length === 0 ? `no line matches '${spec.match}'; backrefs adds nothing` : alreadyPresent(once.targets, spec));
+    return unchanged(once.targets.length === 0 ? `no line matches '${spec.match}'; backrefs adds nothing` : alreadyPresent(once.targets, spec));
   }
   const again = expandOnce(once.lines, spec);
   if (again.changed.length > 0) {

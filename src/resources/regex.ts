@@ -1,4 +1,5 @@
 import { ResourceError } from '../engine/diagnostics';
+import type { Line } from '../engine/lines';
 
 /**
  * Regexes as sysadmins write them for Ansible and sed: Python's `(?P<name>...)` and
@@ -105,4 +106,26 @@ export function parseAnchor(value: string | undefined, field: string): Anchor | 
   if (value === 'BOF') return { kind: 'BOF' };
   if (value === 'EOF') return { kind: 'EOF' };
   return { kind: 'regex', re: compileRegex(value, field) };
+}
+
+/**
+ * Where new lines go: after the last line matching an `after` anchor, before the first line
+ * matching a `before` one; EOF by default or when the anchor matches nothing. `where` says so.
+ */
+export function insertPosition(lines: Line[], anchor: Anchor, field: 'after' | 'before' | undefined): { at: number; where: string } {
+  const end = { at: lines.length, where: `at the end of the file (line ${lines.length + 1})` };
+  if (anchor.kind === 'BOF') return { at: 0, where: 'at the beginning of the file' };
+  if (anchor.kind === 'EOF') return end;
+  const hits = lines.flatMap((l, i) => (anchor.re.test(l.text) ? [i] : []));
+  if (hits.length === 0) return { at: end.at, where: `${end.where}: ${field} '${anchor.re.source}' matches no line` };
+  if (field === 'after') {
+    const last = hits[hits.length - 1];
+    return { at: last + 1, where: `after line ${last + 1}` };
+  }
+  return { at: hits[0], where: `before line ${hits[0] + 1}` };
+}
+
+/** "1 line", "3 lines": for reasons. */
+export function countLines(n: number): string {
+  return `${n} line${n === 1 ? '' : 's'}`;
 }

@@ -8,6 +8,17 @@ export interface TextEdit {
   reason: string;
 }
 
+/** A text edit's outcome before it is joined: no `text` means the file stays exactly as it was read. */
+export interface EditOutcome {
+  text?: string;
+  reason: string;
+}
+
+/** The TextEdit for an outcome on `text`: an unchanged file is passed through, never split and joined again. */
+export function textEdit(text: string, out: EditOutcome): TextEdit {
+  return { text: out.text ?? text, reason: out.reason };
+}
+
 /** A text kind's parsed form of a file, for long runs of its edits to one file (see ParsedFold). */
 export interface ParsedText<S, D> {
   parse(text: string): D;

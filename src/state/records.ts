@@ -8,7 +8,7 @@ import type { ChangeCause } from './drift';
 import { backupsRoot, recordFile, runsDir } from './layout';
 import { listDir, publishPrivateJson, readJsonFile, writePrivateJson } from './private-files';
 
-export const RUN_FORMAT_VERSION = 1;
+const RUN_FORMAT_VERSION = 1;
 
 /** `running` until the run ends; a run killed midway keeps it (history shows it as interrupted). */
 export type RunResult = 'running' | 'unchanged' | 'changed' | 'failed' | 'rolled-back';
@@ -62,7 +62,7 @@ export type RecordDraft = Omit<RunRecord, 'formatVersion' | 'id'>;
 /** `20261125T133501.123Z-3fa2`: sorts by start time; the random part keeps runs of the same millisecond apart. */
 const RUN_ID = /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}$/;
 
-export function isRunId(text: string): boolean {
+function isRunId(text: string): boolean {
   return RUN_ID.test(text);
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { restorePath } from '../engine/apply';
 import { decodeLossless } from '../engine/bytes';
-import { DiagnosticsError } from '../engine/diagnostics';
+import { DiagnosticsError, ResourceError } from '../engine/diagnostics';
 import { summarizeModel, type FileSummary } from '../engine/plan';
 import { readModel } from '../engine/read';
 import type { FileModel } from '../engine/types';
@@ -38,8 +38,10 @@ export interface RollbackReport {
  * (unless forced). The rollback is a run itself: its record and backups make it undoable.
  */
 export function rollBackRun(target: RunRecord, opts: RollbackOptions): RollbackReport {
-  const paths = [...target.files].reverse().map((f) => ({ f, now: summarizeModel(readModel(f.host)) }));
-  const changedSince = paths.filter(({ f, now }) => !sameBytes(now, f.after)).map(({ f, now }) => ({ path: f.path, why: changeSince(f.after, now) }));
+  const paths = [...target.files].reverse().map((f) => ({ f, now: readNow(f.host) }));
+  const changedSince = paths
+    .filter(({ f, now }) => typeof now === 'string' || !sameBytes(now, f.after))
+    .map(({ f, now }) => ({ path: f.path, why: typeof now === 'string' ? now : changeSince(f.after, now) }));
   const report: RollbackReport = { target, changedSince, files: [], errors: [] };
   if (changedSince.length > 0 && !opts.force) return report;
   try {
@@ -107,6 +109,16 @@ function previousModel(stateDir: string, f: RecordedFile): FileModel {
       if (createHash('sha256').update(bytes).digest('hex') !== b.sha256) throw new Error(`the backup ${f.backup} does not hold the bytes the run replaced (sha256 differs); nothing was restored`);
       return { type: 'file', content: decodeLossless(bytes), ...owner };
     }
+  }
+}
+
+/** What the path is now, or why it cannot be read (a parent replaced by a file): a change since the run too. */
+function readNow(host: string): FileSummary | string {
+  try {
+    return summarizeModel(readModel(host));
+  } catch (e) {
+    if (e instanceof ResourceError) return e.message;
+    throw e;
   }
 }
 

@@ -64,6 +64,8 @@ describe('remedy check: exit 0 in sync, 2 drift, 1 error, without any flag', () 
     const { root, manifest } = treeWith(DRIFTED);
     const run = await remedy('check', manifest, root, ['-v']);
     expect(run.stdout.split('\n')[0]).toContain('drift: 2 resources');
+    expect(run.stdout.split('\n')[2]).toMatch(/^remedy check \S*manifest\.yml/);
+    expect(run.stdout).not.toContain('remedy plan');
     expect(run.stdout).toContain('+memory_limit = 256M');
   });
 });

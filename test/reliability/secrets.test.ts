@@ -146,6 +146,16 @@ test('a resource that quotes a line a sensitive one wrote to the same file does 
   expectNoSecretShown();
 });
 
+test('the same, when the neighbour names the file through a symbolic link', async () => {
+  fs.symlinkSync('app.conf', path.join(root, 'etc/app-link.conf'));
+  const neighbour = `  - id: neighbour\n    type: replace\n    path: /etc/app-link.conf\n    pattern: ^(token .*)$\n    replacement: \\1x\n`;
+  fs.writeFileSync(manifest, `${sensitiveResource(`type: line\npath: /etc/app.conf\nmatch: ^token\nline: token ${SECRET}`)}${neighbour}`);
+  const planned = await run('plan');
+  expect(planned.code).toBe(1);
+  expect(planned.stderr).toContain('[neighbour] pattern still matches its own replacement');
+  expectNoSecretShown();
+});
+
 test('two sensitive resources that fight: the refusal does not show the secret', async () => {
   const fight = `type: line\npath: /etc/app.conf\nline: token ${SECRET}`;
   fs.writeFileSync(manifest, `${sensitiveResource(fight)}  - id: undo\n    type: line\n    path: /etc/app.conf\n    match: ^token\n    ensure: absent\n    sensitive: true\n`);

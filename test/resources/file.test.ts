@@ -182,6 +182,20 @@ describe('file: through the CLI on a real tree', () => {
 
   const cli = (command: string, resources: string) => runInRoot(root, command, resources);
 
+  test("owner and group names resolve through the managed system's /etc/passwd and /etc/group, not the host's", async () => {
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\nsite:x:4321:4322::/srv:/usr/sbin/nologin\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nsite-group:x:4322:\n');
+    fs.writeFileSync(path.join(root, 'etc/site.conf'), 'x\n');
+    const spec = (owner: string) => `\n  - id: site\n    type: file\n    path: /etc/site.conf\n    owner: ${owner}\n    group: site-group`;
+    const plan = await cli('plan', spec('site'));
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/owner \d+ -> site \(4321\)/);
+    expect(plan.stdout).toMatch(/group \d+ -> site-group \(4322\)/);
+    const unknown = await cli('plan', spec('nobody-here'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("user 'nobody-here' does not exist on the managed system (/etc/passwd)");
+  });
+
   test('a mode-only change: plan shows it, apply chmods without rewriting, then nothing to do', async () => {
     const file = path.join(root, 'etc/secret');
     fs.writeFileSync(file, 'token\n', { mode: 0o644 });

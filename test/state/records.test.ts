@@ -42,7 +42,7 @@ test('backups hold the exact previous bytes, files 0600 and directories 0700', a
   const backup = path.join(stateDir(root), r.files[0].backup!);
   expect(fs.readFileSync(backup).equals(latin1)).toBe(true);
   expect(modeOf(backup)).toBe(0o600);
-  for (const dir of [`backups/${r.id}/etc`, `backups/${r.id}`, 'backups', 'runs']) expect(modeOf(path.join(stateDir(root), dir))).toBe(0o700);
+  for (const dir of [`backups/${r.id}/etc`, `backups/${r.id}`, 'backups', 'runs', '.']) expect(modeOf(path.join(stateDir(root), dir))).toBe(0o700);
   expect(modeOf(path.join(stateDir(root), 'runs', `${r.id}.json`))).toBe(0o600);
 });
 

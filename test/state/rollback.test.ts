@@ -99,6 +99,19 @@ test('a deleted file changed since (recreated by hand) is refused too', async ()
   expect(refused.stderr).toContain('the run left nothing; it is now a file');
 });
 
+test('a path that cannot be read any more (its directory replaced by a file) is refused as changed, not an internal error', async () => {
+  await applyOk(root);
+  fs.rmSync(path.join(root, 'etc'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc'), 'not a directory\n');
+  const snap = snapshot(root);
+  const refused = await rollback(newestRecord(root).id);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).not.toContain('internal error');
+  expect(refused.stderr).toContain('/etc/app.conf changed since run');
+  expect(refused.stderr).toContain('is not a directory');
+  expect(snapshot(root)).toEqual(snap);
+});
+
 test('an unknown run id is an error that points at history; an id cannot name a path', async () => {
   await applyOk(root);
   for (const id of ['20990101T000000.000Z-abcd', '../../etc/passwd']) {
