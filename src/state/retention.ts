@@ -1,5 +1,6 @@
 import { removeStaleTemps } from '../engine/write';
-import { runsDir } from './layout';
+import * as path from 'node:path';
+import { pendingFile, runsDir } from './layout';
 import { removeRun, runIds } from './records';
 
 export const DEFAULT_KEEP = 50;
@@ -9,6 +10,7 @@ export function pruneRuns(stateDir: string, keep: number): string[] {
   const ids = runIds(stateDir);
   const dropped = ids.slice(0, Math.max(0, ids.length - keep));
   for (const id of dropped) removeRun(stateDir, id);
-  removeStaleTemps(runsDir(stateDir));
+  // Temp files of a killed run's atomic writes: its record, written.json, pending refreshes.
+  for (const dir of [runsDir(stateDir), stateDir, path.dirname(pendingFile(stateDir, ''))]) removeStaleTemps(dir);
   return dropped;
 }

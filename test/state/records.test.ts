@@ -68,6 +68,19 @@ test('--keep N keeps the newest N runs and their backups', async () => {
   expect(fs.readdirSync(path.join(stateDir(root), 'backups')).sort()).toEqual(ids.slice(2));
 });
 
+test("a killed run's temp files in the state dir are removed by the next run", async () => {
+  root = makeRoot({ 'etc/motd': 'v0\n' });
+  writeManifest(root, wholeFile('motd', '/etc/motd', 'v1\n'));
+  await applyOk(root);
+  // pid 2^22 + 1 is above Linux's pid_max: no live process has it.
+  const dead = (dir: string, name: string) => path.join(stateDir(root), dir, `.${name}.remedy-4194305-0a0b0c0d.tmp`);
+  fs.mkdirSync(path.join(stateDir(root), 'pending'), { recursive: true });
+  const temps = [dead('.', 'written.json'), dead('pending', 'abc.json'), dead('runs', 'x.json')];
+  for (const t of temps) fs.writeFileSync(t, 'half');
+  await applyOk(root);
+  for (const t of temps) expect(fs.existsSync(t)).toBe(false);
+});
+
 test('--keep must be a whole number of at least 1; nothing is written otherwise', async () => {
   root = makeRoot({ 'etc/motd': 'old\n' });
   writeManifest(root, wholeFile('motd', '/etc/motd', 'hello\n'));
