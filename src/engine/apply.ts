@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeLossless } from './bytes';
+import { encodeLossless, sha256Of } from './bytes';
 import { runCommand, showCommand } from './exec';
 import type { FileChange, Plan, ResourcePlan } from './plan';
 import { readModel } from './read';
@@ -264,7 +263,7 @@ export function applyFileChange(f: FileChange): void {
 function matchesPreImage(now: FileModel, f: FileChange): boolean {
   if (now.type !== f.before.type) return false;
   if (now.type !== 'file') return true;
-  return createHash('sha256').update(encodeLossless(now.content)).digest('hex') === f.before.sha256;
+  return sha256Of(now.content) === f.before.sha256;
 }
 
 function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, now: FileModel): void {

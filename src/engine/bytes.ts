@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Lossless text for config files: valid UTF-8 decodes as usual; every byte that is not
  * part of valid UTF-8 (a Latin-1 comment, say) becomes U+DC80+byte, the way Python's
@@ -77,4 +79,14 @@ function isHighSurrogate(c: number): boolean {
 
 export function isBinary(text: string): boolean {
   return text.includes('\0');
+}
+
+/** The sha256 (hex) of bytes, or of lossless text's exact bytes. */
+export function sha256Of(data: Uint8Array | string): string {
+  return createHash('sha256').update(typeof data === 'string' ? encodeLossless(data) : data).digest('hex');
+}
+
+/** A file mode as `ls`/`stat -c %04a` show it: "0644", "2775". */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
 }

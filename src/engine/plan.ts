@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ResourceError, withoutSecrets, type Diagnostic, type SourcePos } from './diagnostics';
-import { encodeLossless, isBinary } from './bytes';
+import { encodeLossless, formatMode, isBinary, sha256Of } from './bytes';
 import { unifiedPatch } from './diff';
 import { WantedPaths } from './fold';
 import * as path from 'node:path';
@@ -267,13 +266,13 @@ export function summarizeModel(m: FileModel, keep?: FileModel): FileSummary {
       return { type: 'directory', mode: octal(m.mode ?? k.mode), uid: m.uid ?? k.uid, gid: m.gid ?? k.gid };
     case 'file': {
       const bytes = encodeLossless(m.content);
-      return { type: 'file', sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mode: octal(m.mode ?? k.mode), uid: m.uid ?? k.uid, gid: m.gid ?? k.gid };
+      return { type: 'file', sha256: sha256Of(bytes), size: bytes.length, mode: octal(m.mode ?? k.mode), uid: m.uid ?? k.uid, gid: m.gid ?? k.gid };
     }
   }
 }
 
 function octal(mode: number | undefined): string | undefined {
-  return mode === undefined ? undefined : '0' + (mode & 0o7777).toString(8).padStart(3, '0');
+  return mode === undefined ? undefined : formatMode(mode);
 }
 
 function contentOf(m: FileModel): string | undefined {

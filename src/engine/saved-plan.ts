@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { encodeLossless } from './bytes';
+import { sha256Of } from './bytes';
 import { ResourceError, type Diagnostic } from './diagnostics';
 import type { FileChange, FileSummary, Plan } from './plan';
 import { readModel } from './read';
@@ -111,7 +111,7 @@ function preImageChange(before: FileSummary, now: FileModel): string {
   if (now.type !== before.type) return `it was ${article(before.type)} and is now ${article(now.type)}`;
   if (now.type === 'link' && now.target !== before.target) return `the link pointed to ${before.target} and now points to ${now.target}`;
   if (now.type !== 'file') return '';
-  const sha256 = createHash('sha256').update(encodeLossless(now.content)).digest('hex');
+  const sha256 = sha256Of(now.content);
   return sha256 === before.sha256 ? '' : `its content changed (sha256 ${before.sha256?.slice(0, 12)}… is now ${sha256.slice(0, 12)}…)`;
 }
 

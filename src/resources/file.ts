@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { encodeLossless } from '../engine/bytes';
+import { encodeLossless, formatMode, sha256Of } from '../engine/bytes';
 import { ResourceError } from '../engine/diagnostics';
 import type { FileModel, PathKind, TransformContext, Transformed } from '../engine/types';
 
@@ -78,12 +77,8 @@ function modeSuggestion(n: number): string {
   return n >= 0 && n <= 0o7777 ? formatMode(n) : '0644';
 }
 
-function formatMode(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, '0');
-}
-
 function shortSha(content: string): string {
-  return createHash('sha256').update(encodeLossless(content)).digest('hex').slice(0, 12);
+  return sha256Of(content).slice(0, 12);
 }
 
 function bytes(content: string): string {

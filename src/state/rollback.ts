@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { restorePath } from '../engine/apply';
-import { decodeLossless } from '../engine/bytes';
+import { decodeLossless, sha256Of } from '../engine/bytes';
 import { DiagnosticsError, ResourceError } from '../engine/diagnostics';
 import { summarizeModel, type FileSummary } from '../engine/plan';
 import { readModel } from '../engine/read';
@@ -106,7 +105,7 @@ function previousModel(stateDir: string, f: RecordedFile): FileModel {
       return { type: 'directory', ...owner };
     case 'file': {
       const bytes = readBackup(stateDir, f.backup!);
-      if (createHash('sha256').update(bytes).digest('hex') !== b.sha256) throw new Error(`the backup ${f.backup} does not hold the bytes the run replaced (sha256 differs); nothing was restored`);
+      if (sha256Of(bytes) !== b.sha256) throw new Error(`the backup ${f.backup} does not hold the bytes the run replaced (sha256 differs); nothing was restored`);
       return { type: 'file', content: decodeLossless(bytes), ...owner };
     }
   }

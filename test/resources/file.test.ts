@@ -182,6 +182,15 @@ describe('file: through the CLI on a real tree', () => {
 
   const cli = (command: string, resources: string) => runInRoot(root, command, resources);
 
+  test('a mode reads the same in the reason and in the JSON plan', async () => {
+    fs.mkdirSync(path.join(root, 'srv'), { mode: 0o755 });
+    fs.chmodSync(path.join(root, 'srv'), 0o755);
+    const plan = await runInRoot(root, 'plan', `\n  - id: shared\n    type: file\n    ensure: directory\n    path: /srv\n    mode: "2775"`, ['--format', 'json']);
+    const doc = JSON.parse(plan.stdout);
+    expect(doc.resources[0].reason).toContain('mode 0755 -> 2775');
+    expect(doc.files[0]).toMatchObject({ before: { mode: '0755' }, after: { mode: '2775' } });
+  });
+
   test("owner and group names resolve through the managed system's /etc/passwd and /etc/group, not the host's", async () => {
     fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\nsite:x:4321:4322::/srv:/usr/sbin/nologin\n');
     fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nsite-group:x:4322:\n');
