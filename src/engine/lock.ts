@@ -44,7 +44,8 @@ export interface LockRequest {
 const STALE_MS = 150_000;
 const UPDATE_MS = 5_000;
 const POLL_MS = 250;
-const ORPHAN_MS = 10_000;
+/** A claim from another host counts as alive this long: its pid cannot be checked from here. */
+const FOREIGN_CLAIM_MS = 10_000;
 
 /** Takes `<stateDir>/run.lock`, waiting up to `waitSeconds`; throws RunLockedError if it stays held. */
 export async function acquireRunLock(req: LockRequest): Promise<RunLock> {
@@ -53,8 +54,11 @@ export async function acquireRunLock(req: LockRequest): Promise<RunLock> {
   makePrivateDir(req.stateDir);
   const deadline = Date.now() + req.waitSeconds * 1000;
   for (;;) {
-    const release = await tryLock(req);
-    if (release) return holding(req.stateDir, release, req.manifest);
+    const lock = await claimed(req.stateDir, async () => {
+      const release = await tryLock(req);
+      return release && holding(req.stateDir, release, req.manifest);
+    });
+    if (lock) return lock;
     if (takeOverFromDeadHolder(req.stateDir)) continue;
     if (Date.now() >= deadline) throw new RunLockedError(readHolder(req.stateDir), req.waitSeconds);
     await sleep(Math.min(POLL_MS, deadline - Date.now()));
@@ -72,22 +76,39 @@ async function tryLock(req: LockRequest): Promise<(() => Promise<void>) | undefi
   }
 }
 
+/**
+ * Runs a step that touches the lock directory while this run's claim file says it is alive.
+ * The claim covers the moments when the lock exists but names nobody (just made, or being
+ * released), so a lock left unnamed is known to be an orphan when no claim is alive.
+ */
+async function claimed<T>(stateDir: string, step: () => Promise<T>): Promise<T> {
+  const claim = path.join(stateDir, claimName(process.pid, os.hostname()));
+  fs.writeFileSync(claim, '');
+  try {
+    return await step();
+  } finally {
+    fs.rmSync(claim, { force: true });
+  }
+}
+
 function holding(stateDir: string, release: () => Promise<void>, manifest: string | undefined): RunLock {
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), manifest, lockInode: fs.statSync(lockDir(stateDir)).ino };
   writeFileAtomic(holderFile(stateDir), Buffer.from(JSON.stringify(holder) + '\n'), { mode: 0o644 });
+  removeDeadClaims(stateDir);
   return {
-    release: async () => {
-      fs.rmSync(holderFile(stateDir), { force: true });
-      await release().catch(() => undefined); // already released if the lock was lost
-    },
+    release: () =>
+      claimed(stateDir, async () => {
+        fs.rmSync(holderFile(stateDir), { force: true });
+        await release().catch(() => undefined); // already released if the lock was lost
+      }),
   };
 }
 
 /**
  * kill -9 leaves the lock directory behind; its holder's pid tells that nobody holds it.
  * The inode check keeps a new holder, between its mkdir and writing its name, safe.
- * A lock nobody named (killed between its mkdir and writing its name) is taken over once
- * it is older than ORPHAN_MS: a live holder names itself within milliseconds.
+ * A lock nobody named (killed while taking or releasing it) is an orphan once no run
+ * that could be taking or releasing it has a live claim.
  */
 function takeOverFromDeadHolder(stateDir: string): boolean {
   const holder = readHolder(stateDir);
@@ -95,12 +116,33 @@ function takeOverFromDeadHolder(stateDir: string): boolean {
   try {
     const st = fs.statSync(lock);
     const named = holder !== undefined && holder.lockInode === st.ino;
-    if (named ? holder.host !== os.hostname() || processAlive(holder.pid) : Date.now() - st.mtimeMs < ORPHAN_MS) return false;
+    if (named ? holder.host !== os.hostname() || processAlive(holder.pid) : removeDeadClaims(stateDir) > 0) return false;
     fs.rmdirSync(lock);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   return true;
+}
+
+/** Removes the claims of runs that are gone; returns how many claims are left alive. */
+function removeDeadClaims(stateDir: string): number {
+  let alive = 0;
+  for (const name of fs.readdirSync(stateDir)) {
+    const claim = CLAIM_NAME.exec(name);
+    if (!claim) continue;
+    if (claimAlive(path.join(stateDir, name), Number(claim[1]), claim[2])) alive++;
+    else fs.rmSync(path.join(stateDir, name), { force: true });
+  }
+  return alive;
+}
+
+function claimAlive(file: string, pid: number, host: string): boolean {
+  if (host === os.hostname()) return processAlive(pid);
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs < FOREIGN_CLAIM_MS;
+  } catch {
+    return false;
+  }
 }
 
 function readHolder(stateDir: string): LockHolder | undefined {
@@ -123,6 +165,12 @@ export function lockDir(stateDir: string): string {
 
 function holderFile(stateDir: string): string {
   return path.join(stateDir, 'run.lock.json');
+}
+
+const CLAIM_NAME = /^run\.lock\.(\d+)@(.+)\.claim$/;
+
+function claimName(pid: number, host: string): string {
+  return `run.lock.${pid}@${host}.claim`;
 }
 
 function sleep(ms: number): Promise<void> {

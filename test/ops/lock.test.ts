@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -107,29 +108,71 @@ function leftLock(ageSeconds: number, holder?: { pid: number; host: string; star
   const lock = path.join(stateDir, 'run.lock');
   fs.mkdirSync(lock, { recursive: true });
   if (holder) fs.writeFileSync(holderFile(), JSON.stringify({ ...holder, lockInode: fs.statSync(lock).ino }));
-  const when = new Date(Date.now() - ageSeconds * 1000);
-  fs.utimesSync(lock, when, when);
+  age(lock, ageSeconds);
+}
+
+/** The claim a run makes while it takes or releases the lock. */
+function leftClaim(pid: number, host: string, ageSeconds = 0): void {
+  const claim = path.join(stateDir, `run.lock.${pid}@${host}.claim`);
+  fs.writeFileSync(claim, '');
+  age(claim, ageSeconds);
+}
+
+function age(file: string, seconds: number): void {
+  const when = new Date(Date.now() - seconds * 1000);
+  fs.utimesSync(file, when, when);
+}
+
+/** The pid of a process that has ended. */
+function goneProcess(): number {
+  const pid = spawnSync('true').pid;
+  if (!pid) throw new Error('could not start true');
+  return pid;
 }
 
 const elsewhere = { pid: 4242, host: 'elsewhere', startedAt: '2030-01-01T00:00:00.000Z' };
 
-describe.each([
-  // Killed between taking the lock and writing its name: a live holder names itself within milliseconds.
-  ['nobody named', undefined, 0, 30, 'holder unknown'],
-  // Another host sharing the state dir: only the lock's mtime tells whether it is alive.
-  ['held from another host', elsewhere, 0, 600, 'pid 4242 on elsewhere, started 2030-01-01T00:00:00.000Z'],
-])('a lock %s', (_what, holder, freshAge, staleAge, named) => {
+describe('a lock nobody named (its holder was killed while taking or releasing it)', () => {
+  beforeEach(() => {
+    fs.writeFileSync(path.join(dir, 'seconds'), '0');
+    leftLock(0);
+  });
+
+  test.each([
+    ['no claim', () => undefined],
+    ['only the claim of a run that has ended', () => leftClaim(goneProcess(), os.hostname())],
+    ['only a claim from another host older than 10 s', () => leftClaim(4242, 'elsewhere', 11)],
+  ])('with %s is taken over at once', async (_what, claim) => {
+    claim();
+    const run = await runCli(apply());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(fs.readdirSync(stateDir).filter((n) => n.endsWith('.claim'))).toEqual([]);
+  });
+
+  test.each([
+    ['a run on this host that is alive', () => leftClaim(process.ppid, os.hostname())],
+    ['a fresh claim from another host', () => leftClaim(4242, 'elsewhere')],
+  ])('with %s is respected', async (_what, claim) => {
+    claim();
+    const run = await runCli(apply());
+    expect(run.code).toBe(75);
+    expect(run.stderr).toContain('holder unknown');
+  });
+});
+
+describe('a lock held from another host (only its mtime tells whether it is alive)', () => {
   beforeEach(() => fs.writeFileSync(path.join(dir, 'seconds'), '0'));
 
   test('is respected while it is fresh', async () => {
-    leftLock(freshAge, holder);
+    leftLock(0, elsewhere);
     const run = await runCli(apply());
     expect(run.code).toBe(75);
-    expect(run.stderr).toContain(named);
+    expect(run.stderr).toContain('pid 4242 on elsewhere, started 2030-01-01T00:00:00.000Z');
   });
 
-  test('is taken over once it is older than its limit', async () => {
-    leftLock(staleAge, holder);
+  test('is taken over once it has not been refreshed for 150 s', async () => {
+    leftLock(600, elsewhere);
     const run = await runCli(apply());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
