@@ -29,7 +29,7 @@ function run(root, step) {
 }
 
 function main() {
-  if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) {
+  if (!fs.existsSync(path.join(repo, 'dist', 'remedy.js'))) {
     console.error('demo: dist/ is missing; run `npm ci` (or `npm run build`) first');
     return 1;
   }

@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { buildPackage } from './helpers/built-package';
 import { contents, copyTree, snapshot, tempRoot } from './helpers/tree';
 
-// The shipped binary: `npm run build` compiles into a private dist/ (so that this
-// test never races another build of the work tree), next to copies of bin/remedy.js
-// and package.json, exactly the layout an installed package has. Every test spawns
-// `node bin/remedy.js` as a user or a CI job would.
+// The shipped binary, built as `npm run build` builds it into a private folder (so that
+// this test never races another build of the work tree), in the layout an installed
+// package has. Every test spawns `node bin/remedy.js` as a user or a CI job would.
 
 const repo = path.join(__dirname, '..');
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version;
@@ -88,12 +88,7 @@ const MEMORY_MANIFEST = `resources:
 beforeAll(() => {
   pkg = tempRoot('remedy-pkg-');
   work = tempRoot('remedy-cli-');
-  const build = spawnSync('npm', ['run', 'build', '--', '--outDir', path.join(pkg, 'dist')], { cwd: repo, encoding: 'utf8', timeout: 120000 });
-  if (build.status !== 0) throw new Error(`npm run build failed (${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
-  fs.mkdirSync(path.join(pkg, 'bin'));
-  fs.copyFileSync(path.join(repo, 'bin', 'remedy.js'), path.join(pkg, 'bin', 'remedy.js'));
-  fs.copyFileSync(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
-  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(pkg, 'node_modules'));
+  buildPackage(pkg);
 }, 120000);
 
 afterAll(() => {
@@ -127,6 +122,21 @@ describe('the shipped binary', () => {
     expect((await remedy(args('apply'))).code).toBe(2);
     expect(contents(snapshot(root))).toEqual(contents(snapshot(path.join(fixture, 'after'))));
     expect((await remedy(args('plan'))).code).toBe(0);
+  });
+
+  test('runs as one bundle, compiled from a code cache that V8 accepts, requiring no module of dist/ or node_modules one by one', () => {
+    const start = path.join(pkg, 'dist', 'cli', 'start.js');
+    const probe = `
+      const fs = require('node:fs');
+      const { loadBundle } = require(${JSON.stringify(start)});
+      const { cli, cacheRejected } = loadBundle(fs.readFileSync(${JSON.stringify(path.join(pkg, 'dist', 'remedy.js.cache'))}));
+      cli.main(['node', 'remedy', 'plan', ${JSON.stringify(path.join(repo, 'examples', 'incident.yml'))}, '--root', ${JSON.stringify(path.join(repo, 'examples', 'incident'))}]).then(() => {
+        const required = Object.keys(require.cache).filter((file) => file !== ${JSON.stringify(start)});
+        process.stderr.write(JSON.stringify({ cacheRejected, required }));
+      });`;
+    const run = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stderr)).toEqual({ cacheRejected: false, required: [] });
   });
 
   test('schema prints the committed JSON Schema', async () => {

@@ -15,8 +15,36 @@ const { availableTools, repo } = require('./tools');
 /** The engine's phases, by the function that runs each. */
 const PHASES = ['loadManifest', 'parseDocument', 'schemaDiagnostics', 'checkResources', 'resolveResources', 'readSystem', 'planChanges', 'checkWholeFold', 'unifiedPatch', 'applyPlan', 'renderPlan', 'renderResult'];
 
-function unitOf(url) {
-  const file = url.replace(/^file:\/\//, '');
+/** The bundle's module markers (esbuild writes `// dist/engine/plan.js` above each module), by line. */
+const bundleModules = (() => {
+  const bundle = path.join(repo, 'dist', 'remedy.js');
+  if (!fs.existsSync(bundle)) return [];
+  const markers = [];
+  fs.readFileSync(bundle, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const m = /^\/\/ ((?:dist|node_modules)\/\S+|package\.json)$/.exec(line);
+      if (m) markers.push({ line: i, file: path.join(repo, m[1]) });
+    });
+  return markers;
+})();
+
+/** The module of the bundle that a line belongs to. */
+function bundledFile(line) {
+  let found = 'dist/remedy.js';
+  for (const m of bundleModules) {
+    if (m.line > line) break;
+    found = m.file;
+  }
+  return found;
+}
+
+/** Frames that load code: node's require, the bundle's module initialisers, the vm compile of the bundle. */
+const LOADERS = new Set(['Module._load', '__require', '__init', 'Script']);
+
+function unitOf(url, line) {
+  let file = url.replace(/^file:\/\//, '');
+  if (file.endsWith('dist/remedy.js')) file = bundledFile(line);
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (inModules) return inModules[1];
   if (file.startsWith(repo)) return path.relative(repo, file);
@@ -33,17 +61,18 @@ function summarize(profile) {
   const add = (map, key, us) => map.set(key, (map.get(key) ?? 0) + us);
   for (const [id, us] of self) {
     const frame = byId.get(id).callFrame;
-    add(totals.fn, `${frame.functionName || '(anonymous)'} ${unitOf(frame.url)}:${frame.lineNumber + 1}`, us);
-    add(totals.unit, unitOf(frame.url), us);
+    const unit = unitOf(frame.url, frame.lineNumber);
+    add(totals.fn, `${frame.functionName || '(anonymous)'} ${unit}:${frame.lineNumber + 1}`, us);
+    add(totals.unit, unit, us);
     const phases = new Set();
     let loading = false;
     for (let x = id; x !== undefined; x = parent.get(x)) {
       const f = byId.get(x).callFrame;
-      loading ||= f.functionName === 'Module._load';
+      loading ||= LOADERS.has(f.functionName);
       if (PHASES.includes(f.functionName)) phases.add(f.functionName);
     }
     for (const p of phases) add(totals.phase, p, us);
-    add(totals.kind, frame.functionName === '(garbage collector)' ? 'garbage collection' : loading ? 'loading modules (require: resolve, read, compile, run)' : 'the rest (node start-up, the run itself)', us);
+    add(totals.kind, frame.functionName === '(garbage collector)' ? 'garbage collection' : loading ? 'loading code (the bundle from its code cache, its modules\' top level, node built-ins)' : 'the rest (node start-up, the run itself)', us);
   }
   return { totalMs: (profile.endTime - profile.startTime) / 1000, totals };
 }

@@ -54,7 +54,7 @@ function header(env) {
 function report({ env, results, curve, imports }) {
   const parts = [header(env), mainTable(results)];
   if (curve) parts.push(curveTable(curve.byEdits, 'Edit count (one file of the largest size):'), curveTable(curve.bySize, 'File size (a fixed number of edits):'));
-  parts.push(importTable(imports.version, '`remedy --version` imports'), importTable(imports.convergedApply, 'Converged seed apply imports'));
+  parts.push(importTable(imports.version, '`remedy --version` imports'), importTable(imports.convergedApply, 'Converged seed apply imports (the modules of the bundle, loaded one by one from dist/)'));
   const markdown = parts.join('\n\n') + '\n';
   process.stdout.write(markdown);
   const dir = path.join(repo, '.cache', 'bench');

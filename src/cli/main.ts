@@ -1,13 +1,9 @@
 import { DiagnosticsError } from '../engine/diagnostics';
 import { EXIT } from './exit-codes';
+import { VERSION } from './version';
 
-/** Entry point. `--version` answers before anything heavy is loaded: cron runs it often. */
+/** Entry point; bin/remedy.js answers a lone `--version` without it. */
 export async function main(argv: string[]): Promise<void> {
-  const { VERSION } = require('./version') as typeof import('./version');
-  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
-    process.stdout.write(VERSION + '\n');
-    return;
-  }
   let exit: number = EXIT.ok;
   const setExit = (code: number) => (exit = code);
   const { Command, CommanderError } = require('commander') as typeof import('commander');

@@ -1,2 +1,2 @@
-/** remedy's version, in a module of its own so that `remedy --version` loads nothing else. */
+/** remedy's version, from package.json (bundled into dist/remedy.js by the build). */
 export const VERSION: string = require('../../package.json').version;

@@ -1,9 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { buildPackage } from '../helpers/built-package';
 import { tempRoot } from '../helpers/tree';
-
-const repo = path.join(__dirname, '..', '..');
 
 export interface Finished {
   code: number | null;
@@ -17,19 +15,10 @@ export interface Started {
   done: Promise<Finished>;
 }
 
-/**
- * The installed-package layout (bin/, dist/, package.json, node_modules), compiled into a
- * private dist/ so that no other build of the work tree races it. Returns its directory.
- */
+/** The installed-package layout, built into a private folder so that no other build of the work tree races it. Returns its directory. */
 export function installRemedy(): string {
   const pkg = tempRoot('remedy-ops-pkg-');
-  const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(pkg, 'dist')], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
-  if (build.status !== 0) throw new Error(`tsc failed (${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
-  fs.mkdirSync(path.join(pkg, 'bin'));
-  fs.copyFileSync(path.join(repo, 'bin', 'remedy.js'), path.join(pkg, 'bin', 'remedy.js'));
-  fs.copyFileSync(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
-  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(pkg, 'node_modules'));
+  buildPackage(pkg);
   return pkg;
 }
 

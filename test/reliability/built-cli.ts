@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildPackage } from '../helpers/built-package';
 
-// The shipped binary, as cli.test.ts runs it: compiled into a private dist/ beside copies of
-// bin/remedy.js and package.json. Built once per state of src/ and shared by every
+// The shipped binary, as cli.test.ts runs it (test/helpers/built-package.ts). Built once per state of src/ and shared by every
 // reliability test file and jest worker (they find it by the hash of the sources).
 
 const repo = path.join(__dirname, '..', '..');
@@ -21,21 +21,11 @@ export interface Run {
 function sourceHash(): string {
   const hash = createHash('sha256');
   const files = fs.readdirSync(path.join(repo, 'src'), { recursive: true, encoding: 'utf8' }).sort();
-  for (const rel of [...files.map((f) => path.join('src', f)), 'package.json', 'tsconfig.build.json', 'bin/remedy.js']) {
+  for (const rel of [...files.map((f) => path.join('src', f)), 'package.json', 'tsconfig.build.json', 'bin/remedy.js', 'scripts/build.js']) {
     const full = path.join(repo, rel);
     if (fs.statSync(full).isFile()) hash.update(rel).update(fs.readFileSync(full));
   }
   return hash.digest('hex').slice(0, 16);
-}
-
-function build(into: string): void {
-  fs.mkdirSync(path.join(into, 'bin'), { recursive: true });
-  // Type errors (someone's half-done work) are npm test's tsc step's business; what matters here is the emitted JS.
-  const tsc = spawnSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(into, 'dist')], { encoding: 'utf8', timeout: 120_000 });
-  if (!fs.existsSync(path.join(into, 'dist/cli/main.js'))) throw new Error(`building the CLI failed (${tsc.status ?? tsc.signal}):\n${tsc.stdout}${tsc.stderr}`);
-  fs.copyFileSync(path.join(repo, 'bin/remedy.js'), path.join(into, 'bin/remedy.js'));
-  fs.copyFileSync(path.join(repo, 'package.json'), path.join(into, 'package.json'));
-  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(into, 'node_modules'));
 }
 
 function removeOldBuilds(keep: string): void {
@@ -55,7 +45,7 @@ export function builtRemedy(): string {
   if (!fs.existsSync(path.join(dir, 'bin/remedy.js'))) {
     const staging = `${dir}.${process.pid}`;
     fs.rmSync(staging, { recursive: true, force: true });
-    build(staging);
+    buildPackage(staging);
     try {
       fs.renameSync(staging, dir);
     } catch {
