@@ -8,7 +8,7 @@ import { readModel } from './read';
 import { commandInRoot, hasNoLink } from './root';
 import type { CommandResult, CommandSpec, FileModel } from './types';
 import { runChecks, type CheckResult } from './verify';
-import { commitTemp, fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic, writeTemp } from './write';
+import { commitTemp, DirSyncs, fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic, writeTemp } from './write';
 
 export type OutcomeStatus = 'unchanged' | 'changed' | 'failed' | 'skipped';
 
@@ -66,6 +66,7 @@ export async function applyPlan(plan: Plan): Promise<ApplyResult> {
   const run = new ApplyRun(plan);
   for (const dir of new Set(plan.files.map((f) => path.dirname(f.host)))) if (hasNoLink(dir)) removeStaleTemps(dir);
   for (const r of plan.resources) await run.apply(r);
+  run.writesDone();
   for (const r of plan.resources) if (r.refresh.length > 0) await run.refresh(r);
   return run.result();
 }
@@ -114,6 +115,7 @@ class ApplyRun {
   private readonly written: FileChange[] = [];
   private readonly refreshed: ResourcePlan[] = [];
   private readonly fileFailures = new Map<FileChange, string>();
+  private readonly dirSyncs = new DirSyncs();
   private readonly firstFor: Map<ResourcePlan, FileChange>;
   private readonly notifiers: Map<string, string[]>;
 
@@ -130,7 +132,7 @@ class ApplyRun {
     const file = this.firstFor.get(r);
     try {
       if (file) {
-        applyFileChange(file);
+        applyFileChange(file, this.dirSyncs);
         this.written.push(file);
       }
       const output = await runCommands(r.commands, this.plan.root);
@@ -142,6 +144,11 @@ class ApplyRun {
       if (file) this.fileFailures.set(file, r.id);
       this.record(r, { status: 'failed', message: failure.message, output: failure.output });
     }
+  }
+
+  /** Makes the renames of phase 1 durable, before any service reads the new files. */
+  writesDone(): void {
+    this.dirSyncs.flush();
   }
 
   /** Runs a planned refresh only if one of its notifiers really changed in this run. */
@@ -231,7 +238,7 @@ function failureText(res: CommandResult, cmd: CommandSpec): string {
 }
 
 /** Makes one path what the plan says, refusing if it is no longer what the plan saw. */
-export function applyFileChange(f: FileChange): void {
+export function applyFileChange(f: FileChange, dirSyncs?: DirSyncs): void {
   if (!hasNoLink(path.dirname(f.host))) {
     throw new StepFailure(`a directory on the way to ${f.path} became a symbolic link since it was planned; nothing was read or written there. Run plan again.`);
   }
@@ -256,7 +263,7 @@ export function applyFileChange(f: FileChange): void {
       return replaceWithLink(f.host, w.target);
     case 'file':
       if (now.type === 'file' && now.content === w.content) return setAttributes(f.host, w.mode, w.uid, w.gid);
-      return writeValidated(f, w, now);
+      return writeValidated(f, w, now, dirSyncs);
   }
 }
 
@@ -266,7 +273,7 @@ function matchesPreImage(now: FileModel, f: FileChange): boolean {
   return sha256Of(now.content) === f.before.sha256;
 }
 
-function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, now: FileModel): void {
+function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, now: FileModel, dirSyncs: DirSyncs | undefined): void {
   const old = now.type === 'file' ? now : undefined;
   const own = { mode: w.mode ?? old?.mode ?? 0o644, uid: w.uid ?? old?.uid, gid: w.gid ?? old?.gid };
   fs.mkdirSync(path.dirname(f.host), { recursive: true });
@@ -281,7 +288,7 @@ function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, 
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  commitTemp(tmp, f.host);
+  commitTemp(tmp, f.host, dirSyncs);
   try {
     for (const argv of inPlace) runValidator(argv, f);
   } catch (e) {

@@ -54,15 +54,34 @@ function applyOwnership(fd: number, own: Ownership): void {
   fs.fchmodSync(fd, own.mode);
 }
 
-/** Renames the temp over the target and makes the rename durable. */
-export function commitTemp(tmp: string, target: string): void {
+/**
+ * Directories whose renames are made durable together, one fsync each, when a run has
+ * written all its files there: not one fsync of the directory per file. Until then a
+ * crash leaves each file whole, old or new; only which one is not yet settled.
+ */
+export class DirSyncs {
+  private readonly dirs = new Set<string>();
+
+  add(dir: string): void {
+    this.dirs.add(dir);
+  }
+
+  flush(): void {
+    for (const dir of this.dirs) fsyncDir(dir);
+    this.dirs.clear();
+  }
+}
+
+/** Renames the temp over the target and makes the rename durable: now, or at `later.flush()`. */
+export function commitTemp(tmp: string, target: string, later?: DirSyncs): void {
   fs.renameSync(tmp, target);
-  fsyncDir(path.dirname(target));
+  if (later) later.add(path.dirname(target));
+  else fsyncDir(path.dirname(target));
 }
 
 /** Atomic, durable replacement: readers see the whole old file or the whole new one. */
-export function writeFileAtomic(target: string, bytes: Uint8Array, own: Ownership): void {
-  commitTemp(writeTemp(target, bytes, own), target);
+export function writeFileAtomic(target: string, bytes: Uint8Array, own: Ownership, later?: DirSyncs): void {
+  commitTemp(writeTemp(target, bytes, own), target, later);
 }
 
 export function fsyncDir(dir: string): void {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeLossless } from '../engine/bytes';
 import type { FileModel } from '../engine/types';
+import type { DirSyncs } from '../engine/write';
 import { backupName } from './layout';
 import { stateError, writePrivateFile } from './private-files';
 
@@ -11,10 +12,10 @@ import { stateError, writePrivateFile } from './private-files';
  * relative to the state dir. Other types need no backup: the record holds a link's
  * target and a directory's mode.
  */
-export function backUp(stateDir: string, runId: string, managedPath: string, model: FileModel): string | undefined {
+export function backUp(stateDir: string, runId: string, managedPath: string, model: FileModel, later?: DirSyncs): string | undefined {
   if (model.type !== 'file') return undefined;
   const name = backupName(runId, managedPath);
-  writePrivateFile(path.join(stateDir, name), encodeLossless(model.content));
+  writePrivateFile(path.join(stateDir, name), encodeLossless(model.content), later);
   return name;
 }
 

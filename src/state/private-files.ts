@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticsError } from '../engine/diagnostics';
-import { fsyncDir, writeFileAtomic, writeTemp } from '../engine/write';
+import { fsyncDir, writeFileAtomic, writeTemp, type DirSyncs } from '../engine/write';
 
 /** Backups may hold secrets (`sensitive` files): everything remedy keeps in its state dir is private. */
 const PRIVATE_FILE = 0o600;
@@ -11,10 +11,10 @@ export function makePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
 }
 
-/** Atomic (temp file, fsync, rename), mode 0600, parents 0700. */
-export function writePrivateFile(file: string, bytes: Uint8Array): void {
+/** Atomic (temp file, fsync, rename), mode 0600, parents 0700; the rename durable now or at `later.flush()`. */
+export function writePrivateFile(file: string, bytes: Uint8Array, later?: DirSyncs): void {
   makePrivateDir(path.dirname(file));
-  writeFileAtomic(file, bytes, { mode: PRIVATE_FILE });
+  writeFileAtomic(file, bytes, { mode: PRIVATE_FILE }, later);
 }
 
 export function writePrivateJson(file: string, value: unknown): void {

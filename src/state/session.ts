@@ -1,6 +1,7 @@
 import type { ApplyResult, ResourceOutcome } from '../engine/apply';
 import { summarizeModel, type Plan } from '../engine/plan';
 import { readModel } from '../engine/read';
+import { DirSyncs } from '../engine/write';
 import { redactResult } from '../report/redact';
 import { backUp } from './backups';
 import { clearPending, readPending, recordPending, runPending } from './pending';
@@ -80,10 +81,12 @@ export class RunSession {
   }
 }
 
-/** The record of a run about to write, naming the backups it takes of every file the plan changes. */
+/** The record of a run about to write, naming the backups it takes of every file the plan changes (durable before the record is). */
 function startRecord(stateDir: string, plan: Plan, draft: RecordDraft): RunRecord {
   const record = createRecord(stateDir, draft);
-  record.files = plan.files.map((f) => recordedFile(f, f.after, backUp(stateDir, record.id, f.path, f.current)));
+  const backups = new DirSyncs();
+  record.files = plan.files.map((f) => recordedFile(f, f.after, backUp(stateDir, record.id, f.path, f.current, backups)));
+  backups.flush();
   if (record.files.length > 0) saveRecord(stateDir, record);
   return record;
 }
