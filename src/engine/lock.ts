@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { processAlive, writeFileAtomic } from './write';
+import { processAlive, replaceFile } from './write';
 import { makePrivateDir } from '../state/private-files';
 
 /** Who holds the run lock, written beside it so that a waiting run can name the holder. */
@@ -93,7 +93,7 @@ async function claimed<T>(stateDir: string, step: () => Promise<T>): Promise<T> 
 
 function holding(stateDir: string, release: () => Promise<void>, manifest: string | undefined): RunLock {
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), manifest, lockInode: fs.statSync(lockDir(stateDir)).ino };
-  writeFileAtomic(holderFile(stateDir), Buffer.from(JSON.stringify(holder) + '\n'), { mode: 0o644 });
+  replaceFile(holderFile(stateDir), Buffer.from(JSON.stringify(holder) + '\n'), { mode: 0o644 });
   removeDeadClaims(stateDir);
   return {
     release: () =>

@@ -15,14 +15,14 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.remedy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes bytes to a new temp file beside `target`, fsynced, with the final mode and owner. */
-export function writeTemp(target: string, bytes: Uint8Array, own: Ownership): string {
+/** Writes bytes to a new temp file beside `target`, fsynced unless `durable` is false, with the final mode and owner. */
+export function writeTemp(target: string, bytes: Uint8Array, own: Ownership, durable = true): string {
   const tmp = tempPathFor(target);
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
     writeAll(fd, bytes);
     applyOwnership(fd, own);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
@@ -77,6 +77,15 @@ export function commitTemp(tmp: string, target: string, later?: DirSyncs): void 
   fs.renameSync(tmp, target);
   if (later) later.add(path.dirname(target));
   else fsyncDir(path.dirname(target));
+}
+
+/**
+ * Atomic replacement of a file that only describes the moment (who holds the run lock):
+ * readers see the whole old file or the whole new one, but nothing is fsynced, since it
+ * would mean nothing after a power loss.
+ */
+export function replaceFile(target: string, bytes: Uint8Array, own: Ownership): void {
+  fs.renameSync(writeTemp(target, bytes, own, false), target);
 }
 
 /** Atomic, durable replacement: readers see the whole old file or the whole new one. */

@@ -21,10 +21,13 @@ export function writePrivateJson(file: string, value: unknown): void {
   writePrivateFile(file, jsonBytes(value));
 }
 
-/** Like writePrivateJson, but never replaces: false when `file` already exists (link(2) is atomic and exclusive). */
-export function publishPrivateJson(file: string, value: unknown): boolean {
+/**
+ * Like writePrivateJson, but never replaces: false when `file` already exists (link(2) is
+ * atomic and exclusive). Not `durable`: not fsynced, for what a power loss may lose.
+ */
+export function publishPrivateJson(file: string, value: unknown, durable = true): boolean {
   makePrivateDir(path.dirname(file));
-  const tmp = writeTemp(file, jsonBytes(value), { mode: PRIVATE_FILE });
+  const tmp = writeTemp(file, jsonBytes(value), { mode: PRIVATE_FILE }, durable);
   try {
     fs.linkSync(tmp, file);
   } catch (e) {
@@ -33,7 +36,7 @@ export function publishPrivateJson(file: string, value: unknown): boolean {
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  fsyncDir(path.dirname(file));
+  if (durable) fsyncDir(path.dirname(file));
   return true;
 }
 

@@ -70,11 +70,15 @@ function newRunId(start: Date): string {
   return `${start.toISOString().replace(/[-:]/g, '')}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Publishes the record of a starting run under a fresh id, which no other run can take. */
+/**
+ * Publishes the record of a run under a fresh id, which no other run can take. The record
+ * of a run that changed nothing is not fsynced: a power loss may lose it and nothing else,
+ * and a converged cron run then makes no fsync at all.
+ */
 export function createRecord(stateDir: string, draft: RecordDraft): RunRecord {
   for (;;) {
     const record: RunRecord = { formatVersion: RUN_FORMAT_VERSION, id: newRunId(new Date(draft.startedAt)), ...draft };
-    if (publishPrivateJson(recordFile(stateDir, record.id), record)) return record;
+    if (publishPrivateJson(recordFile(stateDir, record.id), record, draft.result !== 'unchanged')) return record;
   }
 }
 
