@@ -67,7 +67,14 @@ export class DirSyncs {
   }
 
   flush(): void {
-    for (const dir of this.dirs) fsyncDir(dir);
+    for (const dir of this.dirs) {
+      try {
+        fsyncDir(dir);
+      } catch (e) {
+        // A directory removed since (by a later resource or a command) has nothing left to settle.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
     this.dirs.clear();
   }
 }

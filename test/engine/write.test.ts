@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../../src/engine/write';
+import { DirSyncs, removeStaleTemps, tempPathFor, writeFileAtomic } from '../../src/engine/write';
 import { tempRoot } from '../helpers/tree';
 
 describe('atomic writes', () => {
@@ -27,5 +27,20 @@ describe('atomic writes', () => {
     fs.writeFileSync(live, 'mine');
     expect(removeStaleTemps(dir)).toEqual([stale]);
     expect(fs.existsSync(live)).toBe(true);
+  });
+});
+
+describe('directory syncs deferred to the end of a run', () => {
+  test('a directory removed before the flush has nothing left to settle; others are synced', () => {
+    const dir = tempRoot();
+    const gone = path.join(dir, 'gone');
+    fs.mkdirSync(gone);
+    const later = new DirSyncs();
+    writeFileAtomic(path.join(gone, 'a.conf'), Buffer.from('a'), { mode: 0o644 }, later);
+    writeFileAtomic(path.join(dir, 'b.conf'), Buffer.from('b'), { mode: 0o644 }, later);
+    fs.rmSync(gone, { recursive: true });
+    expect(() => later.flush()).not.toThrow();
+    expect(fs.readFileSync(path.join(dir, 'b.conf'), 'utf8')).toBe('b');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
