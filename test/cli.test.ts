@@ -148,14 +148,7 @@ describe('the shipped binary', () => {
 
 describe('exit codes', () => {
   // Two files: php.ini's change is refused by its validator (a failure), motd's succeeds.
-  const FAILING_MANIFEST = `resources:
-  - id: memory
-    type: ini
-    path: /etc/php.ini
-    section: PHP
-    key: memory_limit
-    value: 256M
-    validate: [sh, -c, 'echo "line 2: refused by the validator" >&2; exit 3', validator, '%s']
+  const FAILING_MANIFEST = `${MEMORY_MANIFEST}    validate: [sh, -c, 'echo "line 2: refused by the validator" >&2; exit 3', validator, '%s']
   - id: motd
     type: line
     path: /etc/motd

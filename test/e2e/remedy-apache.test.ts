@@ -53,6 +53,14 @@ verify:
  * validator and no reload, like a file deployed under a running Apache: only
  * the verify stands between it and an outage. `settle` is left to remedy's default.
  */
+/** The home page as Apache serves it now, checked to be the site's own page with status 200. */
+async function servesTheSite(server: ApacheServer): Promise<{ status: number; body: string }> {
+  const page = await server.get('/');
+  expect(page.status).toBe(200);
+  expect(page.body).toContain(INCIDENT_MARKER);
+  return page;
+}
+
 function breakManifest(opts: { validate?: string; settle?: number } = {}): string {
   return `
 resources:
@@ -169,9 +177,7 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
     expect(first.stdout).toMatch(/✓ changed replace\.wp-require-typo/);
     expect(first.stdout).toMatch(/✓ changed service\.apache: refreshed \(notified by wp-require-typo\)/);
     expect(first.stdout).toMatch(/✓ the site answers 200 with its page/);
-    const page = await server.get('/');
-    expect(page.status).toBe(200);
-    expect(page.body).toContain(INCIDENT_MARKER);
+    const page = await servesTheSite(server);
     expect(page.body).toContain('locale: en_US');
     const fixed = fs.readFileSync(site.settingsFile, 'utf8');
     expect(fixed).toContain(FIXED_REQUIRE);
@@ -212,9 +218,7 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
     expect(fs.readFileSync(site.settingsFile).equals(original)).toBe(true);
     expect(fs.statSync(site.settingsFile).mode).toBe(originalMode);
     expect(leftovers(site.docRoot)).toEqual([]);
-    const page = await server.get('/');
-    expect(page.status).toBe(200);
-    expect(page.body).toContain(INCIDENT_MARKER);
+    await servesTheSite(server);
   });
 
   test('2b. why the settle exists: with settle 0 the same verify passes on the code opcache still has', async () => {
@@ -247,9 +251,7 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
     expect(run.stdout).not.toContain('Verify:'); // nothing changed, so nothing to verify or roll back
     expect(fileState(site.settingsFile)).toEqual(before);
     expect(fs.readdirSync(site.docRoot).sort()).toEqual(entries); // php -l's candidate is gone too
-    const page = await server.get('/');
-    expect(page.status).toBe(200);
-    expect(page.body).toContain(INCIDENT_MARKER);
+    await servesTheSite(server);
   });
 
   test('4. an Apache config change refused by apache2 -t (no %s) leaves the config byte-identical and Apache serving', async () => {
@@ -287,9 +289,7 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
     expect(first).toMatchObject({ code: 2 });
     expect(first.stdout).toMatch(/✓ changed service\.apache2: refreshed/);
     expect(first.stdout).toMatch(/✓ the site answers 200/);
-    const page = await server.get('/');
-    expect(page.status).toBe(200);
-    expect(page.body).toContain(INCIDENT_MARKER);
+    await servesTheSite(server);
     // What Apache serves after its reload proves it read the files remedy wrote.
     const probe = await server.get(PROBE_PATH);
     expect(probe.headers['x-powered-by']).toBeUndefined();
