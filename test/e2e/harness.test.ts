@@ -92,7 +92,7 @@ describeWithApache('Apache + mod_php on the incident site', () => {
   afterAll(async () => {
     await server?.stop();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-    if (measured.length > 0) console.log(`opcache with stock settings:\n  ${measured.join('\n  ')}`);
+    if (measured.length > 0 && process.env.REMEDY_E2E_SHOW === '1') console.log(`opcache with stock settings:\n  ${measured.join('\n  ')}`);
   });
 
   const running = (): ApacheServer => {

@@ -122,7 +122,7 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
   afterAll(async () => {
     await stopSites();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-    if (measured.length > 0) console.log(`remedy on Apache + mod_php (opcache as shipped):\n  ${measured.join('\n  ')}`);
+    if (measured.length > 0 && process.env.REMEDY_E2E_SHOW === '1') console.log(`remedy on Apache + mod_php (opcache as shipped):\n  ${measured.join('\n  ')}`);
   });
 
   async function stopSites(): Promise<void> {
