@@ -16,7 +16,8 @@ export function registerHistory(program: Command, setExit: (code: number) => voi
     .action((flags: CommonFlags) => {
       checkFormat(flags);
       const stateDir = stateDirOf(flags);
-      const entries = loadRecords(stateDir).map(historyEntry);
+      const warn = (runId: string, why: string) => process.stderr.write(`remedy history: skipped run ${runId}: ${why}\n`);
+      const entries = loadRecords(stateDir, warn).map(historyEntry);
       process.stdout.write(flags.format === 'json' ? renderHistoryJson(stateDir, entries, VERSION) : renderHistory(stateDir, entries, stdoutColors(flags)));
       setExit(EXIT.ok);
     });

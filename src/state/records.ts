@@ -99,8 +99,29 @@ export function loadRecord(stateDir: string, runId: string): RunRecord | undefin
   return isRunId(runId) ? readJsonFile<RunRecord>(recordFile(stateDir, runId)) : undefined;
 }
 
-export function loadRecords(stateDir: string): RunRecord[] {
-  return runIds(stateDir).flatMap((id) => loadRecord(stateDir, id) ?? []);
+/**
+ * Every readable record, oldest first. A record that does not load (cut short by a full
+ * disk, edited by hand) goes to `onUnreadable` when given, so one bad file does not hide
+ * the others; without it, it throws.
+ */
+export function loadRecords(stateDir: string, onUnreadable?: (runId: string, why: string) => void): RunRecord[] {
+  return runIds(stateDir).flatMap((id) => {
+    try {
+      return checkedRecord(loadRecord(stateDir, id), id) ?? [];
+    } catch (e) {
+      if (!onUnreadable) throw e;
+      onUnreadable(id, (e as Error).message);
+      return [];
+    }
+  });
+}
+
+/** Valid JSON is not yet a record: the fields every reader relies on must be there. */
+function checkedRecord(record: RunRecord | undefined, runId: string): RunRecord | undefined {
+  if (record === undefined) return undefined;
+  const ok = typeof record === 'object' && record !== null && record.id === runId && Array.isArray(record.resources) && Array.isArray(record.files);
+  if (!ok) throw new Error(`the record of run ${runId} is not a run record (was it edited by hand?)`);
+  return record;
 }
 
 /** The record first, so that no record ever names a backup that is gone. */

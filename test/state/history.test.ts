@@ -53,3 +53,15 @@ test('an empty or missing state dir: a plain message, exit 0', async () => {
   const run = await runCli(['history', '--root', root]);
   expect(run).toMatchObject({ code: 0, stdout: `No runs recorded in ${stateDir(root)}.\n` });
 });
+
+test('a corrupt or foreign record is skipped with a warning; the other runs are listed', async () => {
+  const ids = await someHistory();
+  const runs = `${stateDir(root)}/runs`;
+  fs.writeFileSync(`${runs}/${ids[0]}.json`, '{"formatVersion": 1, "id": "');
+  fs.writeFileSync(`${runs}/${ids[1]}.json`, '{}');
+  const run = await runCli(['history', '--root', root, '--format', 'json']);
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout).runs.map((r: { id: string }) => r.id)).toEqual(ids.slice(2));
+  expect(run.stderr).toContain(`skipped run ${ids[0]}: `);
+  expect(run.stderr).toContain(`skipped run ${ids[1]}: the record of run ${ids[1]} is not a run record`);
+});
