@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { Diagnostic } from '../engine/diagnostics';
 import { renderRollback, renderRollbackJson } from '../report/history';
@@ -26,7 +27,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
     const lock = await lockOrReport(flags, target.manifest, 0, runLog(flags, 'rollback', target.manifest));
     if (!lock) return setExit(EXIT.locked);
     try {
-      const report = rollBackRun(target, { ...opts, force: flags.force === true });
+      const report = rollBackRun(target, { ...opts, root: path.resolve(flags.root), force: flags.force === true });
       if (!report.record) {
         reportDiagnostics('rollback', refusal(report), flags);
         return setExit(EXIT.error);

@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import { restorePath } from '../engine/apply';
 import { decodeLossless, sha256Of } from '../engine/bytes';
 import { DiagnosticsError, ResourceError } from '../engine/diagnostics';
 import { summarizeModel, type FileSummary } from '../engine/plan';
 import { readModel } from '../engine/read';
+import { hasNoLink, resolveInRoot } from '../engine/root';
 import type { FileModel } from '../engine/types';
 import { backUp, readBackup } from './backups';
 import { sameBytes } from './drift';
@@ -13,6 +15,8 @@ import { recordedFile } from './session';
 import { rememberWritten } from './written';
 
 export interface RollbackOptions {
+  /** The managed tree now: each recorded path is resolved under it again (a copied image, a link swapped in since). */
+  root: string;
   stateDir: string;
   force: boolean;
   keep: number;
@@ -37,14 +41,19 @@ export interface RollbackReport {
  * (unless forced). The rollback is a run itself: its record and backups make it undoable.
  */
 export function rollBackRun(target: RunRecord, opts: RollbackOptions): RollbackReport {
-  const paths = [...target.files].reverse().map((f) => ({ f, now: readNow(f.host) }));
+  const paths = [...target.files].reverse().map((recorded) => {
+    const host = hostNow(opts.root, recorded);
+    return typeof host === 'string' ? { f: { ...recorded, host }, now: readNow(host) } : { f: recorded, now: host.message, outside: true };
+  });
   const changedSince = paths
     .filter(({ f, now }) => typeof now === 'string' || !sameBytes(now, f.after))
     .map(({ f, now }) => ({ path: f.path, why: typeof now === 'string' ? now : changeSince(f.after, now) }));
   const report: RollbackReport = { target, changedSince, files: [], errors: [] };
   if (changedSince.length > 0 && !opts.force) return report;
   try {
-    report.record = restoreAll(target, paths.map((p) => p.f), opts, report);
+    // --force restores files changed since, never one whose path now leaves the root.
+    for (const p of paths) if (p.outside) report.errors.push(`${p.f.path}: ${p.now}`);
+    report.record = restoreAll(target, paths.filter((p) => !p.outside).map((p) => p.f), opts, report);
   } catch (e) {
     throw asStateError(e, `cannot record the rollback in ${opts.stateDir}`);
   }
@@ -67,6 +76,7 @@ function restoreAll(target: RunRecord, files: RecordedFile[], opts: RollbackOpti
       continue;
     }
     try {
+      if (!hasNoLink(path.dirname(f.host))) throw new Error('a directory on its way became a symbolic link while the rollback ran; nothing was written there');
       const backup = backUp(stateDir, record.id, f.path, now);
       restorePath(f.host, previousModel(stateDir, f));
       record.files.push(recordedFile({ ...f, action: 'restore', cause: undefined, before: summarizeModel(now) }, summarizeModel(readModel(f.host)), backup));
@@ -108,6 +118,21 @@ function previousModel(stateDir: string, f: RecordedFile): FileModel {
       if (sha256Of(bytes) !== b.sha256) throw new Error(`the backup ${f.backup} does not hold the bytes the run replaced (sha256 differs); nothing was restored`);
       return { type: 'file', content: decodeLossless(bytes), ...owner };
     }
+  }
+}
+
+/**
+ * Where the recorded managed path is under the root given now, with the same confinement as
+ * a plan: never the host path the run saw, which may lead out of the tree since (a link
+ * swapped in) or into another tree (the record of an image copied with cp -a).
+ */
+function hostNow(root: string, f: RecordedFile): string | ResourceError {
+  const managesLink = f.before.type === 'link' || f.after.type === 'link';
+  try {
+    return resolveInRoot(root, f.path, !managesLink);
+  } catch (e) {
+    if (e instanceof ResourceError) return e;
+    throw e;
   }
 }
 

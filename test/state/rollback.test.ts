@@ -131,3 +131,42 @@ test('--format json: what was restored, the new run id', async () => {
   expect(doc).toMatchObject({ formatVersion: 1, command: 'rollback', rollbackOf: applied.id, runId: newestRecord(root).id, result: 'changed', errors: [], changedSince: [] });
   expect(doc.files).toContainEqual({ path: '/etc/new.conf', action: 'removed', sensitive: false });
 });
+
+describe('rollback resolves each recorded path under the --root given now', () => {
+  test('a tree copied with cp -a is rolled back in the copy; the original stays as the run left it', async () => {
+    await applyOk(root);
+    const run = newestRecord(root).id;
+    const copy = `${root}-copy`;
+    fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    try {
+      const applied = fs.readFileSync(path.join(root, 'etc/app.conf'), 'utf8');
+      const done = await runCli(['rollback', run, '--root', copy, '--no-color']);
+      expect(done.code).toBe(0);
+      expect(fs.readFileSync(path.join(copy, 'etc/app.conf'), 'utf8')).toBe('app = 1\n');
+      expect(fs.readFileSync(path.join(root, 'etc/app.conf'), 'utf8')).toBe(applied);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  test('a directory swapped for a link that leaves the root after the run: refused, nothing outside written, even with --force', async () => {
+    await applyOk(root);
+    const run = newestRecord(root).id;
+    const outside = fs.mkdtempSync(path.join(path.dirname(root), 'remedy-outside-'));
+    try {
+      fs.mkdirSync(path.join(outside, 'etc'));
+      fs.writeFileSync(path.join(outside, 'etc/app.conf'), 'outside\n');
+      fs.renameSync(path.join(root, 'etc'), path.join(root, 'etc.moved'));
+      fs.symlinkSync(`../../${path.basename(outside)}/etc`, path.join(root, 'etc'));
+      const before = snapshot(outside);
+      for (const extra of [[], ['--force']]) {
+        const done = await rollback(run, ...extra);
+        expect(done.code).toBe(1);
+        expect(done.stdout + done.stderr).toContain('leaves the root');
+        expect(snapshot(outside)).toEqual(before);
+      }
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
