@@ -20,6 +20,9 @@ export function readWrittenIndex(stateDir: string): Map<string, WrittenFile> {
 export function rememberWritten(stateDir: string, runId: string, files: { host: string; after: FileSummary }[]): void {
   if (files.length === 0) return;
   const index = readJsonFile<WrittenIndex>(writtenIndexFile(stateDir))?.files ?? {};
-  for (const f of files) index[f.host] = { type: f.after.type, sha256: f.after.sha256, target: f.after.target, run: runId };
+  for (const f of files) {
+    const { type, sha256, target, mode, uid, gid } = f.after;
+    index[f.host] = { type, sha256, target, mode, uid, gid, run: runId };
+  }
   writePrivateJson(writtenIndexFile(stateDir), { formatVersion: INDEX_FORMAT_VERSION, files: index });
 }

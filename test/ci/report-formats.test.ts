@@ -61,7 +61,7 @@ describe('--format markdown', () => {
     const { root, manifest } = tree();
     const md = (await remedy('plan', manifest, root, ['--format', 'markdown'])).stdout;
     const readme = md.slice(md.indexOf('<summary>/srv/README.md (new)</summary>'));
-    expect(readme).toMatch(/^<summary>\/srv\/README.md \(new\)<\/summary>\n\nnew: remedy has not written it before\n\n`````diff\n[^]*\n`````\n\n<\/details>/);
+    expect(readme).toMatch(/^<summary>\/srv\/README.md \(new\)<\/summary>\n\nnew: first run of remedy on this file\n\n`````diff\n[^]*\n`````\n\n<\/details>/);
     expect(readme).toContain('\n+````\n');
   });
 
@@ -72,7 +72,7 @@ describe('--format markdown', () => {
     expect(rows.length).toBe(10); // header, separator, 8 resources (-v lists the unchanged one too)
     for (const row of rows) expect(row.split(/(?<!\\)\|/).length).toBe(7);
     expect(md).toContain('a \\| b \\<c> \\*d\\*');
-    expect(md).toContain('\n\nattributes `/etc/issue` (new: remedy has not written it before): mode 0644 -> 0600\n\n');
+    expect(md).toContain('\n\nattributes `/etc/issue` (new: first run of remedy on this file): mode 0644 -> 0600\n\n');
   });
 
   test('apply adds the result, in a text block', async () => {

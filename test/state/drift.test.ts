@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyOk, makeRoot, newestRecord, records, remedyOn, setting, writeFile, writeManifest } from './state-tree';
+import { applyOk, makeRoot, newestRecord, records, remedyOn, setting, wholeFile, writeFile, writeManifest } from './state-tree';
 
 let root: string;
 beforeEach(() => {
@@ -18,7 +18,7 @@ async function causes(): Promise<Record<string, string>> {
 
 test('first time: new (remedy never wrote the file), in the JSON plan and the human report', async () => {
   expect(await causes()).toEqual({ '/etc/php.ini': 'new' });
-  expect((await remedyOn(root, 'plan')).stdout).toContain('/etc/php.ini: new (remedy has not written it before)');
+  expect((await remedyOn(root, 'plan')).stdout).toContain('/etc/php.ini: new (first run of remedy on this file)');
 });
 
 test('after a manifest change: manifest (the file still has the bytes remedy wrote)', async () => {
@@ -37,6 +37,18 @@ test('after a hand edit: drift, shown in the plan and counted in the run record'
   expect(newestRecord(root)).toMatchObject({ drift: 1, files: [{ path: '/etc/php.ini', cause: 'drift' }] });
   writeManifest(root, setting('memory', '/etc/php.ini', 'memory_limit', '512M'));
   expect(await causes()).toEqual({ '/etc/php.ini': 'manifest' });
+});
+
+test('a hand chmod or chown of a file remedy wrote is drift, not a manifest change', async () => {
+  writeManifest(root, wholeFile('conf', '/etc/app.conf', 'a = 1\n', '\n    mode: "0640"'));
+  await applyOk(root);
+  fs.chmodSync(path.join(root, 'etc/app.conf'), 0o666);
+  expect(await causes()).toEqual({ '/etc/app.conf': 'drift' });
+  await applyOk(root);
+  expect(newestRecord(root)).toMatchObject({ drift: 1 });
+  fs.chownSync(path.join(root, 'etc/app.conf'), 1234, 1234);
+  writeManifest(root, wholeFile('conf', '/etc/app.conf', 'a = 1\n', '\n    mode: "0640"\n    owner: "0"\n    group: "0"'));
+  expect(await causes()).toEqual({ '/etc/app.conf': 'drift' });
 });
 
 test('a file remedy wrote and someone deleted is drift too', async () => {
