@@ -242,10 +242,34 @@ function editIniDoc(doc: IniDoc, spec: IniSpec): { doc: IniDoc; reason: string; 
   return { doc: editedIni(doc, edits), reason: edits.notes.join(', '), changed: true };
 }
 
+/** `Match User backup`, `Host *.lan`, `<Directory /var/www>`: lines that open a block in `key value` files. */
+const BLOCK_OPENER = /^[ \t]*(?:(?:match|host)[ \t]|<[^/])/i;
+
+/**
+ * In a `key value` file (sshd_config, ssh_config, Apache) an indented line, or any line after
+ * one that opens a block, belongs to that block (`Match` runs to the next one or EOF): ini
+ * semantics would delete or rewrite a conditional setting as if it were a stray copy.
+ */
+function refuseBlockLines(view: KeyView, removed: KeyLine[], setting?: KeyLine): void {
+  if (view.syntax.core !== '' || (removed.length === 0 && !setting)) return;
+  const opener = view.body.find((index) => BLOCK_OPENER.test(view.lines[index].text));
+  const afterOpener = (l: KeyLine) => opener !== undefined && l.index > opener;
+  // An indented line is only kept from removal: its value may be set in place, in its style.
+  // But the line taken as the setting must not be in a block, even when its value is right.
+  const inBlock = removed.find((l) => l.indent !== '' || afterOpener(l)) ?? (setting && afterOpener(setting) ? setting : undefined);
+  if (!inBlock) return;
+  throw new ResourceError(
+    `line ${inBlock.index + 1} ('${inBlock.text.trim()}') may belong to a block of a \`key value\` file (${afterOpener(inBlock) ? `it follows '${view.lines[opener!].text.trim()}'` : 'it is indented'}); the ini kind would change a conditional setting`,
+    'the ini kind edits only top-level lines of such files: move the block after the global settings, or manage this file with a line or block resource',
+    'key',
+  );
+}
+
 /** Records the edits for ensure: absent; returns the reason when nothing changes. */
 function removeKey(view: KeyView, edits: LineEdits, say: Wording): string {
   const { key, values } = view.spec;
   const doomed = activeLines(view).filter((l) => values === undefined || values.includes(l.value));
+  refuseBlockLines(view, doomed);
   for (const l of doomed) edits.removals.add(l.index);
   if (doomed.length > 0) edits.notes.push(`removed ${doomed.length === 1 ? '1 line' : `${doomed.length} lines`} setting ${key} from ${say.where}`);
   if (values === undefined) return `${key} is already absent from ${say.where}`;
@@ -268,6 +292,7 @@ function setKey(view: KeyView, edits: LineEdits, say: Wording): string {
 /** A single value on a key set once or more: the first copy keeps its place and style, the others go. */
 function collapseTo(view: KeyView, active: KeyLine[], value: string, edits: LineEdits, say: Wording): void {
   const [first, ...others] = active;
+  refuseBlockLines(view, others, first);
   if (first.value !== value) {
     edits.rewrites.set(first.index, settingText(view.spec.key, styleOf(first, view.syntax), value, view.syntax, first.trailing));
     edits.notes.push(`set ${view.spec.key} = ${say.value(value)} (was ${say.value(first.value)})`);
@@ -286,6 +311,7 @@ function placeValues(view: KeyView, active: KeyLine[], wanted: string[], edits: 
   const slots: (KeyLine | undefined)[] = wanted.map((_, i) => (kept.has(i) ? active[kept.get(i)!] : undefined));
   const keptLines = new Set(slots);
   const dropped = active.filter((l) => !keptLines.has(l));
+  refuseBlockLines(view, dropped);
   for (const l of dropped) edits.removals.add(l.index);
   if (dropped.length > 0) edits.notes.push(`removed ${dropped.map((l) => say.line(l.text)).join(', ')} from ${say.where}`);
   uncommentMatchingCopies(view, slots, wanted, edits, say);
