@@ -182,7 +182,8 @@ describe('exit codes', () => {
     ]);
     expect(plain.code).toBe(1);
     expect(plain.stdout).toContain('refused by the validator');
-    expect(plan.code).toBe(2); // plan runs no validator
+    expect(plan.code).toBe(1); // plan runs the validator on the candidate: a dry run says what apply refuses
+    expect(plan.stderr).toContain('validation refuses the planned /etc/php.ini');
     expect(detailed.code).toBe(4);
     expect(both.code).toBe(6);
     for (const t of [a, b, c]) expect(fs.readFileSync(path.join(t.root, 'etc/php.ini'), 'utf8')).toBe(PHP_INI);

@@ -21,6 +21,8 @@ export interface CommonFlags {
   stateDir?: string;
   var: string[];
   format: Format;
+  /** false with --no-validate (plan and check). */
+  validate?: boolean;
   detailedExitcodes?: boolean;
   color: boolean;
   verbose?: boolean;
@@ -38,6 +40,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('--root <dir>', 'manage the tree under DIR instead of / (images, CI, tests)', '/')
     .option('--state-dir <dir>', 'where the run lock and history live (default: <root>/var/lib/remedy)')
     .option('--var <name=value>', 'set a variable (repeatable); overrides vars: in the manifest', collect, [])
+    .option('--no-validate', 'plan without running the %s validators on the candidates (apply still runs them)')
     .option('--format <format>', 'report format: human, json or markdown', 'human')
     .option('--detailed-exitcodes', '0 no changes, 2 changes, 4 failures, 6 both (1: manifest or usage error)')
     .option('-v, --verbose', 'also list resources that are already in sync')
@@ -87,7 +90,8 @@ export function runLog(flags: CommonFlags, command: string, manifest: string): R
 export async function planOrReport(command: string, manifest: string, flags: CommonFlags, log: RunLog): Promise<PlanOutcome & { exit?: number }> {
   checkFormat(flags, REPORT_FORMATS);
   const started = Date.now();
-  const outcome = await makePlan(runOptions(manifest, flags));
+  // A dry run runs the `%s` validators on the candidates; apply runs them before each write, where a refusal fails that resource only.
+  const outcome = await makePlan({ ...runOptions(manifest, flags), validate: command !== 'apply' && flags.validate !== false });
   log.info({ ms: Date.now() - started, diagnostics: outcome.diagnostics.length }, 'planned');
   if (!outcome.plan) {
     reportDiagnostics(command, outcome.diagnostics, flags);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { encodeLossless, sha256Of } from './bytes';
 import { runCommand, showCommand } from './exec';
 import type { FileChange, Plan, ResourcePlan } from './plan';
+import { takesFile, withFile } from './plan-validate';
 import { readModel } from './read';
 import { commandInRoot, hasNoLink } from './root';
 import type { CommandResult, CommandSpec, FileModel } from './types';
@@ -278,10 +279,10 @@ function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, 
   const own = { mode: w.mode ?? old?.mode ?? 0o644, uid: w.uid ?? old?.uid, gid: w.gid ?? old?.gid };
   fs.mkdirSync(path.dirname(f.host), { recursive: true });
   const tmp = writeTemp(f.host, encodeLossless(w.content), own);
-  const onCandidate = f.validate.filter((argv) => argv.some((a) => a.includes('%s')));
-  const inPlace = f.validate.filter((argv) => !argv.some((a) => a.includes('%s')));
+  const onCandidate = f.validate.filter(takesFile);
+  const inPlace = f.validate.filter((argv) => !takesFile(argv));
   try {
-    for (const argv of onCandidate) runValidator(argv.map((a) => a.replace(/%s/g, tmp)), f);
+    for (const argv of onCandidate) runValidator(withFile(argv, tmp), f);
     // rename() cannot replace a directory; only an empty one is removed (file kind, force: true).
     if (now.type === 'directory') removePath(f.host, now);
   } catch (e) {

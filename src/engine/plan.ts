@@ -5,6 +5,7 @@ import { WantedPaths } from './fold';
 import * as path from 'node:path';
 import type { ActionKind, ActionVerb, CommandSpec, FileModel, MachineLookup, PathKind, ResolvedResource, TransformContext } from './types';
 import type { SystemState } from './read';
+import type { ValidationNote } from './plan-validate';
 import type { VerifyCheck } from './verify';
 import { kindOf } from '../resources';
 import { changeCause, type ChangeCause } from '../state/drift';
@@ -54,6 +55,8 @@ export interface FileChange {
   diff: string;
   resources: string[];
   validate: string[][];
+  /** What the validators said of the candidate at plan time (absent with --no-validate or no validator). */
+  validation?: ValidationNote[];
   sensitive: boolean;
   /** Why it changes: drift (edited since remedy wrote it), manifest (the manifest wants something new) or new (remedy never wrote it). */
   cause: ChangeCause;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from './diagnostics';
 import { planChanges, type Plan } from './plan';
+import { validateCandidates } from './plan-validate';
 import { machineLookup, readSystem } from './read';
 import type { ResolvedResource } from './types';
 import { toVerifyCheck, type VerifyCheck } from './verify';
@@ -16,6 +17,8 @@ export interface RunOptions {
   vars: Vars;
   /** Where the record of earlier runs is (drift vs intended change); default `<root>/var/lib/remedy`. */
   stateDir?: string;
+  /** Run the `%s` validators on each candidate at plan time (default true; `--no-validate`). */
+  validate?: boolean;
 }
 
 export interface PlanOutcome {
@@ -59,6 +62,10 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   const state = await readSystem(manifest.resources, opts.root, diagnostics, opts.stateDir);
   if (diagnostics.length > 0) return { diagnostics };
   const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root), manifest.verify);
+  if (planned.plan && opts.validate !== false) {
+    const refused = await validateCandidates(planned.plan);
+    if (refused.length > 0) return { diagnostics: refused };
+  }
   return { ...planned, resources: manifest.resources, sources: manifest.sources };
 }
 

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { validationLines } from '../engine/plan-validate';
 import type { ApplyResult, ResourceOutcome, RollbackReport } from '../engine/apply';
 import type { CheckResult } from '../engine/verify';
 import { formatPos, type Diagnostic } from '../engine/diagnostics';
@@ -23,6 +24,7 @@ export function renderPlan(plan: Plan, opts: HumanOptions, command = 'plan'): st
   if (shown.length > 0) out.push('');
   for (const f of plan.files) {
     out.push(c.dim(`${f.path}: ${f.cause} (${CAUSE_TEXT[f.cause]})`));
+    for (const line of validationLines(f.validation)) out.push(c.dim(line));
     if (f.diff) out.push(colorDiff(f.diff, c));
     else out.push(c.bold(`${f.action} ${f.path}: ${attributeChange(f.before, f.after)}`), '');
   }

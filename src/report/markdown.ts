@@ -1,4 +1,5 @@
 import { createColors } from 'picocolors';
+import { validationLines } from '../engine/plan-validate';
 import type { ApplyResult } from '../engine/apply';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { FileChange, Plan, ResourcePlan } from '../engine/plan';
@@ -47,7 +48,7 @@ function changesTable(rows: ResourcePlan[]): string {
 
 /** Each file says why it changes (drift, manifest, new), so a reviewer sees hand edits being undone. */
 function fileBlock(f: FileChange): string {
-  const cause = `${f.cause}: ${CAUSE_TEXT[f.cause]}`;
+  const cause = [`${f.cause}: ${CAUSE_TEXT[f.cause]}`, ...validationLines(f.validation)].join('; ');
   if (!f.diff) return `${f.action} ${code(f.path)} (${text(cause)}): ${text(attributeChange(f.before, f.after))}`;
   return `<details><summary>${html(f.path)} (${f.cause})</summary>\n\n${text(cause)}\n\n${fenced('diff', f.diff)}\n\n</details>`;
 }
