@@ -53,10 +53,11 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
   const verify: VerifySpec[] = [];
   for (const f of files) {
     const data = dataOf(f);
-    const list = Array.isArray(data.resources) ? data.resources : [];
+    if (!resourceList(f, data.resources, diagnostics)) continue;
+    const list = data.resources ?? [];
     const interpolated = list.map((r, i) => interpolate(r, vars, f, ['resources', i], diagnostics, idOf(r)));
     const checks = interpolate(data.verify, vars, f, ['verify'], diagnostics);
-    diagnostics.push(...schemaDiagnostics(f, { ...data, resources: interpolated, ...(checks === undefined ? {} : { verify: checks }) }));
+    diagnostics.push(...schemaDiagnostics(f, { ...data, ...(data.resources === undefined ? {} : { resources: interpolated }), ...(checks === undefined ? {} : { verify: checks }) }));
     interpolated.forEach((r, i) => resources.push({ data: r as Record<string, unknown>, src: f, at: ['resources', i] }));
     if (Array.isArray(checks)) verify.push(...(checks as VerifySpec[]));
   }
@@ -78,6 +79,10 @@ function loadTree(file: string, chain: string[], out: YamlFile[], diagnostics: D
   const src = readYamlFile(file, diagnostics);
   if (!src) return;
   if (src.data === null || src.data === undefined) src.data = {};
+  if (!isMapping(src.data)) {
+    diagnostics.push({ severity: 'error', summary: `the manifest is ${kindOfValue(src.data)}, not a mapping with resources:`, hint: 'start the file with `resources:` and list each resource under it with `- id: ...`', source: src.pos([]) });
+    return;
+  }
   const includes = dataOf(src).include;
   if (Array.isArray(includes)) {
     includes.forEach((inc, i) => {
@@ -88,7 +93,45 @@ function loadTree(file: string, chain: string[], out: YamlFile[], diagnostics: D
 }
 
 function dataOf(f: YamlFile): ManifestData {
-  return f.data !== null && typeof f.data === 'object' && !Array.isArray(f.data) ? (f.data as ManifestData) : {};
+  return isMapping(f.data) ? (f.data as ManifestData) : {};
+}
+
+function isMapping(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A manifest that is not a mapping would read as "0 resources, in sync" forever: say what it is. */
+function kindOfValue(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (isMapping(v)) return 'a mapping';
+  return typeof v === 'string' ? (v.includes('\0') ? 'binary data' : 'a plain string') : `a ${typeof v}`;
+}
+
+/**
+ * `resources:` must be a list of mappings; anything else (the `-` forgotten) is an error, never
+ * an empty manifest. Returns false when the file's resources cannot be read at all.
+ */
+function resourceList(f: YamlFile, resources: unknown, diagnostics: Diagnostic[]): boolean {
+  if (resources === undefined) return true;
+  if (resources === null) {
+    diagnostics.push(emptyResources(f));
+    return false;
+  }
+  if (!Array.isArray(resources)) {
+    diagnostics.push({ severity: 'error', summary: `resources: is ${kindOfValue(resources)}, not a list`, hint: 'start each resource with `- ` under resources:, e.g. `  - id: motd`', source: f.pos(['resources']) });
+    return false;
+  }
+  let ok = true;
+  resources.forEach((r, i) => {
+    if (isMapping(r)) return;
+    ok = false;
+    diagnostics.push({ severity: 'error', summary: `resource ${i + 1} of resources: is ${r === null ? 'empty' : kindOfValue(r)}, not a mapping`, hint: 'write each resource as a mapping: `- id: name` then `type:` and its fields', source: f.pos(['resources', i]) });
+  });
+  return ok;
+}
+
+function emptyResources(f: YamlFile): Diagnostic {
+  return { severity: 'error', summary: 'resources: is empty', hint: 'list the resources under it, or remove the key (a file of vars or verify checks only)', source: f.pos(['resources']) };
 }
 
 function stringVars(v: unknown): Vars {

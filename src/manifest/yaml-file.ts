@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, type Document, type YAMLError } from 'yaml';
 import type { Diagnostic, SourcePos } from '../engine/diagnostics';
 
 export type JsonPath = (string | number)[];
@@ -31,9 +31,7 @@ export function parseYaml(file: string, text: string, diagnostics: Diagnostic[])
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  for (const e of doc.errors) {
-    diagnostics.push({ severity: 'error', summary: `YAML syntax error: ${firstLine(e.message)}`, hint: 'fix the YAML syntax at this position (indentation, quotes, colons)', source: at(e.pos[0]) });
-  }
+  for (const e of doc.errors) diagnostics.push(syntaxDiagnostic(e, at(e.pos[0])));
   if (doc.errors.length > 0) return undefined;
   let data: unknown;
   try {
@@ -44,6 +42,13 @@ export function parseYaml(file: string, text: string, diagnostics: Diagnostic[])
     return undefined;
   }
   return { file, data, pos: (path) => at(nodeOffset(doc, path)), keyPos: (path) => at(keyOffset(doc, path) ?? nodeOffset(doc, path)) };
+}
+
+function syntaxDiagnostic(e: YAMLError, source: SourcePos): Diagnostic {
+  if (e.code === 'MULTIPLE_DOCS') {
+    return { severity: 'error', summary: 'the manifest holds more than one YAML document (a second `---`); remedy reads one', hint: 'remove the `---` line, or move the second document to its own file and list it under include:', source };
+  }
+  return { severity: 'error', summary: `YAML syntax error: ${firstLine(e.message)}`, hint: 'fix the YAML syntax at this position (indentation, quotes, colons)', source };
 }
 
 /** A cycle (`&x [*x]`) would send every later walk of the data (vars, schema) into endless recursion. */
