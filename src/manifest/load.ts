@@ -46,6 +46,8 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
     Object.assign(declared, own);
     for (const name of Object.keys(own)) definedIn.set(name, f);
   }
+  checkOverrides(overrides, declared, files, diagnostics);
+  if (diagnostics.length > before) return undefined;
   Object.assign(declared, overrides);
   const vars = resolveVars(declared, (name) => (name in overrides || !definedIn.has(name) ? undefined : { src: definedIn.get(name)!, path: ['vars', name] }), diagnostics);
 
@@ -63,6 +65,21 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
   }
   if (diagnostics.length > before) return undefined;
   return { file: path.resolve(file), files: files.map((f) => f.file), vars, resources, verify };
+}
+
+/** A --var that no file declares or uses is a typo (`--var php_verison=8.3`): silently ignoring it would plan the wrong thing. */
+function checkOverrides(overrides: Vars, declared: Vars, files: YamlFile[], diagnostics: Diagnostic[]): void {
+  const unknown = Object.keys(overrides).filter((name) => !(name in declared));
+  if (unknown.length === 0) return;
+  const text = files.map((f) => JSON.stringify(f.data)).join('\n');
+  const known = Object.keys(declared).sort();
+  for (const name of unknown.filter((n) => !text.includes('${' + n))) {
+    diagnostics.push({
+      severity: 'error',
+      summary: `--var ${name} is not a variable of this manifest: no vars: declares it and no \${${name}} uses it`,
+      hint: known.length > 0 ? `check its spelling; the manifest's variables are: ${known.join(', ')}` : 'the manifest declares no variables; check the manifest and the name',
+    });
+  }
 }
 
 /** Depth-first: includes are pushed before the including file. */
