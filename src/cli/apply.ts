@@ -20,14 +20,15 @@ export function registerApply(program: Command, setExit: (code: number) => void)
     session.finish(result);
     Object.assign(record, { plan, result });
     const run = result.runId;
-    for (const o of redactResult(plan, result).outcomes) {
+    const shown = redactResult(plan, result);
+    for (const o of shown.outcomes) {
       if (o.status === 'failed') log.error({ run, resource: o.address, message: o.message }, 'resource failed');
       else if (o.status !== 'unchanged') log.info({ run, resource: o.address, status: o.status }, 'resource applied');
     }
     log.info({ run, ms: Date.now() - started, changed: result.changed, failed: result.failed }, 'apply done');
     process.stdout.write(renderReport({ command: 'apply', plan, result }, flags));
     const verifyFailed = result.verify?.some((c) => !c.ok) === true;
-    if (result.rollback) log.error({ run, checks: result.verify, rollback: result.rollback }, 'verify failed; rolled back');
+    if (result.rollback) log.error({ run, checks: shown.verify, rollback: shown.rollback }, 'verify failed; rolled back');
     setExit(exitCode(flags.detailedExitcodes === true, result.changed > 0 && !result.rollback, result.failed > 0 || verifyFailed));
   }));
 }

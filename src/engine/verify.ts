@@ -19,6 +19,8 @@ export interface CheckResult {
   ok: boolean;
   attempts: number;
   message: string;
+  /** What a failed command check printed (kept apart from the message so that reports can hide it). */
+  output?: string;
 }
 
 export interface VerifySpec {
@@ -85,21 +87,29 @@ export async function runChecks(checks: VerifyCheck[]): Promise<CheckResult[]> {
 }
 
 async function runCheck(c: VerifyCheck): Promise<CheckResult> {
-  let message = '';
+  let failure: Failure | undefined;
   for (let attempt = 1; attempt <= c.retries + 1; attempt++) {
-    message = await attemptOnce(c);
-    if (message === '') return { name: c.name, ok: true, attempts: attempt, message: 'passed' };
+    failure = await attemptOnce(c);
+    if (failure === undefined) return { name: c.name, ok: true, attempts: attempt, message: 'passed' };
     if (attempt <= c.retries) await sleep(c.delayMs);
   }
-  return { name: c.name, ok: false, attempts: c.retries + 1, message };
+  return { name: c.name, ok: false, attempts: c.retries + 1, ...failure! };
 }
 
-/** '' when the check passes, otherwise why it failed. */
-async function attemptOnce(c: VerifyCheck): Promise<string> {
+type Failure = Pick<CheckResult, 'message' | 'output'>;
+
+/** undefined when the check passes, otherwise why it failed. */
+async function attemptOnce(c: VerifyCheck): Promise<Failure | undefined> {
   if (c.command) {
     const res = await runCommand({ argv: c.command, timeoutMs: 60_000 });
-    return res.code === 0 ? '' : `${showCommand(c.command)} exited ${res.code}: ${(res.stdout + res.stderr).trim().slice(0, 500)}`;
+    return res.code === 0 ? undefined : { message: `${showCommand(c.command)} exited ${res.code}`, output: (res.stdout + res.stderr).trim().slice(0, 500) };
   }
+  const message = await httpProblem(c);
+  return message === '' ? undefined : { message };
+}
+
+/** '' when the HTTP check passes, otherwise why it failed. */
+async function httpProblem(c: VerifyCheck): Promise<string> {
   const h = c.http!;
   try {
     const { status, body } = await httpGet(h.url, h.timeoutMs);

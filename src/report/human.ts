@@ -85,9 +85,13 @@ function rollbackSummary(rb: RollbackReport): string {
   return rb.recovered ? `Apply failed verification and was rolled back: ${files}, the checks pass again.` : `Apply failed verification; the rollback did not recover: ${files}, ${rb.errors.length} error(s), the checks still fail.`;
 }
 
+export function failedCheckText(r: CheckResult): string {
+  return r.output ? `${r.message}: ${r.output}` : r.message;
+}
+
 function checkLine(r: CheckResult, c: Colors): string {
   const tries = r.attempts > 1 ? ` (${r.attempts} attempts)` : '';
-  return r.ok ? `  ${c.green('✓')} ${r.name}${tries}` : `  ${c.red('✗')} ${r.name}${tries}: ${r.message}`;
+  return r.ok ? `  ${c.green('✓')} ${r.name}${tries}` : `  ${c.red('✗')} ${r.name}${tries}: ${failedCheckText(r)}`;
 }
 
 function rollbackLines(rb: RollbackReport, c: Colors): string[] {

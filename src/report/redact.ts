@@ -1,5 +1,6 @@
 import type { ApplyResult } from '../engine/apply';
 import type { FileChange, Plan, ResourcePlan } from '../engine/plan';
+import type { CheckResult } from '../engine/verify';
 
 export const HIDDEN = '(sensitive: hidden)';
 
@@ -17,7 +18,9 @@ function redactResource(r: ResourcePlan): ResourcePlan {
 function redactFile(f: FileChange): FileChange {
   if (!f.sensitive) return f;
   const lines = f.diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length;
-  return { ...f, diff: f.diff ? `--- a${f.path}\n+++ b${f.path}\n${HIDDEN} ${lines} changed line(s)\n` : '', wanted: { type: f.wanted.type } as FileChange['wanted'], current: { type: f.current.type } as FileChange['current'] };
+  // A hash or size of a short secret (a PIN) is as good as the secret: neither is shown.
+  const summary = ({ sha256: _sha256, size: _size, ...rest }: FileChange['before']) => rest;
+  return { ...f, before: summary(f.before), after: summary(f.after), diff: f.diff ? `--- a${f.path}\n+++ b${f.path}\n${HIDDEN} ${lines} changed line(s)\n` : '', wanted: { type: f.wanted.type } as FileChange['wanted'], current: { type: f.current.type } as FileChange['current'] };
 }
 
 export function redactResult(plan: Plan, result: ApplyResult): ApplyResult {
@@ -27,8 +30,12 @@ export function redactResult(plan: Plan, result: ApplyResult): ApplyResult {
   const sensitiveFiles = new Set(plan.files.filter((f) => f.sensitive).map((f) => f.path));
   const onSensitiveFile = new Set(plan.resources.filter((r) => r.path !== undefined && sensitiveFiles.has(r.path)).map((r) => r.address));
   const hideOutput = (o: ApplyResult['outcomes'][number]) => ({ ...o, output: o.output === undefined ? undefined : HIDDEN });
+  // A verify command may print any managed file (`cat`, a config dump): with secrets in the run, its output is hidden.
+  const hideChecks = (checks: CheckResult[]) => (sensitive.size + sensitiveFiles.size === 0 ? checks : checks.map((c) => (c.output === undefined ? c : { ...c, output: HIDDEN })));
   return {
     ...result,
+    verify: result.verify && hideChecks(result.verify),
+    rollback: result.rollback && { ...result.rollback, checks: hideChecks(result.rollback.checks) },
     outcomes: result.outcomes.map((o) =>
       sensitive.has(o.address) ? { ...hideOutput(o), message: o.message && o.status === 'failed' ? `failed ${HIDDEN}` : o.message } : onSensitiveFile.has(o.address) ? hideOutput(o) : o,
     ),
