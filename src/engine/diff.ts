@@ -46,7 +46,7 @@ function anchoredRuns(a: string[], b: string[], diffArrays: DiffArrays): Run[] {
   let j = 0;
   for (const [ai, bj] of [...uniqueAnchors(a, b), [a.length, b.length]]) {
     const gap = myersRuns(a.slice(i, ai), b.slice(j, bj), diffArrays) ?? [{ lines: a.slice(i, ai), removed: true }, { lines: b.slice(j, bj), added: true }];
-    runs.push(...gap);
+    for (const run of gap) runs.push(run); // not push(...gap): a huge gap would overflow the stack
     if (ai < a.length) runs.push({ lines: [a[ai]] });
     i = ai + 1;
     j = bj + 1;

@@ -44,8 +44,8 @@ export function insertLines(lines: Line[], at: number, texts: string[]): Line[] 
     const final = added[added.length - 1];
     if (final.text !== '') added[added.length - 1] = { text: final.text, eol: '' };
   }
-  out.splice(at, 0, ...added);
-  return keepLoneCrApart(out, at, at + added.length);
+  // concat, not splice(at, 0, ...added): spreading 120,000 lines as arguments overflows the stack.
+  return keepLoneCrApart(out.slice(0, at).concat(added, out.slice(at)), at, at + added.length);
 }
 
 /**

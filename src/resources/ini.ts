@@ -403,7 +403,7 @@ function insertAround(view: KeyView, slots: (KeyLine | undefined)[], wanted: str
     const texts = pending.map((v) => settingText(view.spec.key, style, v, view.syntax));
     // In front of whatever already waits at this gap (the blank line before a first header).
     if (texts.length > 0) edits.inserts.set(gap, [...texts, ...(edits.inserts.get(gap) ?? [])]);
-    added.push(...texts);
+    for (const text of texts) added.push(text);
     pending = [];
   };
   let previous: KeyLine | undefined;

@@ -48,3 +48,10 @@ describe('line model', () => {
     );
   });
 });
+
+test('inserting 200,000 lines (a huge block) does not overflow the stack', () => {
+  const texts = Array.from({ length: 200_000 }, (_, i) => `line ${i}`);
+  const out = insertLines([{ text: 'first', eol: '\n' }], 1, texts);
+  expect(out).toHaveLength(200_001);
+  expect(out[200_000]).toEqual({ text: 'line 199999', eol: '\n' });
+});
