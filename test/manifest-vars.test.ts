@@ -31,3 +31,12 @@ test('a declared variable, and one only used by ${name}, are accepted', async ()
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('+Managed by me x');
 });
+
+test('a variable-doubling manifest (40 levels) is a clear error at the variable, not a crash or gigabytes', async () => {
+  const vars = ['  v0: "0123456789abcdef0123456789abcdef"', ...Array.from({ length: 40 }, (_, i) => `  v${i + 1}: "\${v${i}}\${v${i}}"`)];
+  fs.writeFileSync(path.join(dir, 'manifest.yml'), `vars:\n${vars.join('\n')}\nresources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: "\${v40}"\n`);
+  const run = await plan();
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/manifest\.yml:18:8: error: variable v16 expands to 2097152 characters, more than 1048576/);
+  expect(run.stderr).not.toContain('internal error');
+});

@@ -5,6 +5,9 @@ export type Vars = Record<string, string>;
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 
+/** Far above any real path or setting; stops `v1: "${v0}${v0}"` ... from doubling into gigabytes. */
+const MAX_VAR_LENGTH = 1 << 20;
+
 /**
  * Replaces `${name}` in every string of `value` with its variable; `$${` stays a literal
  * `${`. Unknown names are reported at their position, naming the variable.
@@ -45,8 +48,12 @@ export function resolveVars(vars: Vars, at: (name: string) => { src: YamlFile; p
       return vars[name];
     }
     chain.push(name);
-    const value = interpolateString(vars[name], vars, (ref) => report(name, `unknown variable \${${ref}} in variable ${name}`, `define it under vars: or pass --var ${ref}=VALUE; write $\${ for a literal \${`), resolve);
+    let value = interpolateString(vars[name], vars, (ref) => report(name, `unknown variable \${${ref}} in variable ${name}`, `define it under vars: or pass --var ${ref}=VALUE; write $\${ for a literal \${`), resolve);
     chain.pop();
+    if (value.length > MAX_VAR_LENGTH) {
+      report(name, `variable ${name} expands to ${value.length} characters, more than ${MAX_VAR_LENGTH}`, 'a variable that uses another several times doubles at each level; put large content in a file (file kind source:) instead');
+      value = vars[name]; // left as written, so that variables built on it stay small too
+    }
     return (resolved[name] = value);
   };
   for (const name of Object.keys(vars)) resolve(name);
