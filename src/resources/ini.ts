@@ -225,6 +225,11 @@ function wordingFor(spec: IniSpec): Wording {
   return { value: (v) => v, line: (text) => text.trim(), where };
 }
 
+/** An empty previous value reads as "(was )", which looks like a cut-off message. */
+function wasValue(value: string, say: Wording): string {
+  return value === '' ? 'empty' : say.value(value);
+}
+
 /** The pure edit: the file's text with the key as the spec wants it, and why. */
 export function editIni(text: string, spec: IniSpec): TextEdit {
   const out = editIniDoc(parseIni(text), spec);
@@ -295,7 +300,7 @@ function collapseTo(view: KeyView, active: KeyLine[], value: string, edits: Line
   refuseBlockLines(view, others, first);
   if (first.value !== value) {
     edits.rewrites.set(first.index, settingText(view.spec.key, styleOf(first, view.syntax), value, view.syntax, first.trailing));
-    edits.notes.push(`set ${view.spec.key} = ${say.value(value)} (was ${say.value(first.value)})`);
+    edits.notes.push(`set ${view.spec.key} = ${say.value(value)} (was ${wasValue(first.value, say)})`);
   }
   for (const l of others) edits.removals.add(l.index);
   if (others.length > 0) edits.notes.push(`removed ${others.length} other ${others.length === 1 ? 'copy' : 'copies'} of ${view.spec.key} from ${say.where}`);

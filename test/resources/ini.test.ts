@@ -199,6 +199,7 @@ describe('remedy behaviour', () => {
   test('reasons say what changed and why nothing did', () => {
     const php = lines('[PHP]', 'display_errors = On', 'memory_limit = 128M', '[Date]', ';date.timezone =');
     expect(editIni(php, { section: 'PHP', key: 'display_errors', value: 'Off' }).reason).toBe('set display_errors = Off (was On)');
+    expect(editIni('[PHP]\ndisplay_errors =\n', { section: 'PHP', key: 'display_errors', value: 'Off' }).reason).toBe('set display_errors = Off (was empty)');
     expect(editIni(php, { section: 'PHP', key: 'display_errors', value: 'On' }).reason).toBe('display_errors is already On');
     expect(editIni(php, { section: 'Date', key: 'date.timezone', value: 'UTC' }).reason).toBe('uncommented ;date.timezone = and set it to UTC');
     expect(editIni(php, { section: 'PHP', key: 'post_max_size', value: '64M' }).reason).toBe('added post_max_size = 64M to [PHP]');
