@@ -158,7 +158,10 @@ describeWithApache('remedy apply on a real Apache + mod_php (the founding incide
     const started = Date.now();
     // --root / manages real paths; the run records (and backups) go to a temp state dir, not this machine's /var/lib/remedy.
     const args = ['apply', manifest, '--root', '/', '--state-dir', path.join(manifestDir, 'state'), '--detailed-exitcodes', '--no-color', '--log-level', 'silent'];
-    const run = await runCli([...args, ...site.vars.flatMap((v) => ['--var', v])]);
+    // A --var must be a variable of the manifest: give each manifest the site's vars it names.
+    const text = fs.readFileSync(manifest, 'utf8');
+    const vars = site.vars.filter((v) => text.includes(v.slice(0, v.indexOf('='))));
+    const run = await runCli([...args, ...vars.flatMap((v) => ['--var', v])]);
     // REMEDY_E2E_SHOW=1 prints every report, to see what a user would.
     if (process.env.REMEDY_E2E_SHOW === '1') console.log(`remedy apply ${path.basename(manifest)}: exit ${run.code}\n${run.stdout}${run.stderr}`);
     return { ...run, ms: Date.now() - started };
