@@ -1,15 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeLossless, sha256Of } from './bytes';
 import { runCommand, showCommand } from './exec';
+import { applyFileChange, restorePath } from './file-change';
 import type { FileChange, Plan, ResourcePlan } from './plan';
-import { takesFile, withFile } from './plan-validate';
-import { readModel } from './read';
 import { commandInRoot, hasNoLink } from './root';
-import type { CommandResult, CommandSpec, FileModel } from './types';
+import { asStepFailure, StepFailure } from './step-failure';
+import type { CommandResult, CommandSpec } from './types';
 import { runChecks, type CheckResult } from './verify';
-import { commitTemp, DirSyncs, fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic, writeTemp } from './write';
+import { DirSyncs, removeStaleTemps } from './write';
+
+export { StepFailure };
 
 export type OutcomeStatus = 'unchanged' | 'changed' | 'failed' | 'skipped';
 
@@ -48,15 +48,6 @@ export interface RollbackReport {
   recovered: boolean;
 }
 
-export class StepFailure extends Error {
-  constructor(
-    message: string,
-    readonly output?: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Carries out exactly the plan. Phase 1: each file change at the first resource that
  * touches its path, each command at its resource. Phase 2: refreshes, once each, after
@@ -86,11 +77,17 @@ export async function applyAndVerify(plan: Plan): Promise<ApplyResult> {
   return result;
 }
 
+/**
+ * Undoes this run's writes inside the root as it is now (a link swapped in during the
+ * settle time leads nowhere), each only while it is still what this run wrote: a file
+ * edited since is left as it is, and reported, with the pre-image kept in the run's backup.
+ */
 async function rollBack(plan: Plan, result: ApplyResult): Promise<RollbackReport> {
   const report: RollbackReport = { restored: [], errors: [], refreshed: [], checks: [], recovered: false };
+  const rootReal = fs.realpathSync(plan.root);
   for (const f of [...result.written].reverse()) {
     try {
-      restorePath(f.host, f.current);
+      restorePath(rootReal, f.host, f.current, f.after);
       report.restored.push(f.path);
     } catch (e) {
       report.errors.push(`${f.path}: ${(e as Error).message}`);
@@ -110,6 +107,7 @@ async function rollBack(plan: Plan, result: ApplyResult): Promise<RollbackReport
 }
 
 class ApplyRun {
+  private readonly rootReal: string;
   private readonly outcomes = new Map<ResourcePlan, ResourceOutcome>();
   private readonly failedIds = new Set<string>();
   private readonly changedIds = new Set<string>();
@@ -121,6 +119,7 @@ class ApplyRun {
   private readonly notifiers: Map<string, string[]>;
 
   constructor(private readonly plan: Plan) {
+    this.rootReal = fs.realpathSync(plan.root);
     this.firstFor = firstResourceOfEachFile(plan);
     this.notifiers = changedNotifiers(plan);
   }
@@ -133,7 +132,7 @@ class ApplyRun {
     const file = this.firstFor.get(r);
     try {
       if (file) {
-        applyFileChange(file, this.dirSyncs);
+        await applyFileChange(file, this.rootReal, this.dirSyncs);
         this.written.push(file);
       }
       const output = await runCommands(r.commands, this.plan.root);
@@ -205,14 +204,6 @@ function joinOutput(a: string | undefined, b: string | undefined): string | unde
   return a === undefined ? b : b === undefined ? a : a + b;
 }
 
-/** Refusals and file-system errors fail the resource; anything else is a bug and propagates. */
-function asStepFailure(e: unknown): StepFailure {
-  if (e instanceof StepFailure) return e;
-  const errno = e as NodeJS.ErrnoException;
-  if (errno && typeof errno.code === 'string') return new StepFailure(`${errno.code}: ${errno.message}`);
-  throw e;
-}
-
 function firstResourceOfEachFile(plan: Plan): Map<ResourcePlan, FileChange> {
   const out = new Map<ResourcePlan, FileChange>();
   for (const f of plan.files) {
@@ -236,114 +227,4 @@ function failureText(res: CommandResult, cmd: CommandSpec): string {
   if (res.timedOut) return 'timed out';
   if (res.signal) return `was killed by ${res.signal}`;
   return cmd.returns ? `exited ${res.code} (accepted: ${cmd.returns.join(', ')})` : `exited ${res.code}`;
-}
-
-/** Makes one path what the plan says, refusing if it is no longer what the plan saw. */
-export function applyFileChange(f: FileChange, dirSyncs?: DirSyncs): void {
-  if (!hasNoLink(path.dirname(f.host))) {
-    throw new StepFailure(`a directory on the way to ${f.path} became a symbolic link since it was planned; nothing was read or written there. Run plan again.`);
-  }
-  const now = readModel(f.host);
-  if (!matchesPreImage(now, f)) {
-    throw new StepFailure(`${f.path} changed since it was planned; nothing was written to it. Run plan again.`);
-  }
-  const w = f.wanted;
-  switch (w.type) {
-    case 'absent':
-      return removePath(f.host, now);
-    case 'directory':
-      if (now.type !== 'directory') {
-        // A type change (file kind, force: true): the old path goes first.
-        removePath(f.host, now);
-        fs.mkdirSync(f.host, { recursive: true, mode: w.mode ?? 0o755 });
-      }
-      return setAttributes(f.host, w.mode, w.uid, w.gid);
-    case 'link':
-      // rename() cannot replace a directory; only an empty one is removed (file kind, force: true).
-      if (now.type === 'directory') removePath(f.host, now);
-      return replaceWithLink(f.host, w.target);
-    case 'file':
-      if (now.type === 'file' && now.content === w.content) return setAttributes(f.host, w.mode, w.uid, w.gid);
-      return writeValidated(f, w, now, dirSyncs);
-  }
-}
-
-function matchesPreImage(now: FileModel, f: FileChange): boolean {
-  if (now.type !== f.before.type) return false;
-  if (now.type !== 'file') return true;
-  return sha256Of(now.content) === f.before.sha256;
-}
-
-function writeValidated(f: FileChange, w: Extract<FileModel, { type: 'file' }>, now: FileModel, dirSyncs: DirSyncs | undefined): void {
-  const old = now.type === 'file' ? now : undefined;
-  const own = { mode: w.mode ?? old?.mode ?? 0o644, uid: w.uid ?? old?.uid, gid: w.gid ?? old?.gid };
-  fs.mkdirSync(path.dirname(f.host), { recursive: true });
-  const tmp = writeTemp(f.host, encodeLossless(w.content), own);
-  const onCandidate = f.validate.filter(takesFile);
-  const inPlace = f.validate.filter((argv) => !takesFile(argv));
-  try {
-    for (const argv of onCandidate) runValidator(withFile(argv, tmp), f);
-    // rename() cannot replace a directory; only an empty one is removed (file kind, force: true).
-    if (now.type === 'directory') removePath(f.host, now);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  commitTemp(tmp, f.host, dirSyncs);
-  try {
-    for (const argv of inPlace) runValidator(argv, f);
-  } catch (e) {
-    // The validator checked the whole tree in place: put the exact previous state back.
-    restorePath(f.host, now);
-    throw e;
-  }
-}
-
-function runValidator(argv: string[], f: FileChange): void {
-  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  if (res.status === 0) return;
-  const why = res.error ? `could not run: ${res.error.message}` : res.signal ? `was killed by ${res.signal}` : `exited ${res.status}`;
-  throw new StepFailure(`validation refused ${f.path}: ${showCommand(argv)} ${why}; the file was not changed`, `${res.stdout ?? ''}${res.stderr ?? ''}`);
-}
-
-/** Puts a path back exactly as it was (bytes, mode, owner), atomically. */
-export function restorePath(host: string, was: FileModel): void {
-  let now = readModel(host);
-  if (now.type !== was.type && (now.type === 'directory' || was.type === 'directory')) {
-    // Undoing a type change: rename() cannot swap a directory and a file.
-    removePath(host, now);
-    now = { type: 'absent' };
-  }
-  switch (was.type) {
-    case 'file':
-      return writeFileAtomic(host, encodeLossless(was.content), { mode: was.mode ?? 0o644, uid: was.uid, gid: was.gid });
-    case 'absent':
-      return removePath(host, now);
-    case 'link':
-      return replaceWithLink(host, was.target);
-    case 'directory':
-      if (now.type === 'absent') fs.mkdirSync(host, { mode: was.mode });
-      return setAttributes(host, was.mode, was.uid, was.gid);
-  }
-}
-
-function setAttributes(host: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {
-  if (mode !== undefined) fs.chmodSync(host, mode);
-  if (uid !== undefined || gid !== undefined) fs.chownSync(host, uid ?? -1, gid ?? -1);
-}
-
-function removePath(host: string, now: FileModel): void {
-  if (now.type === 'absent') return;
-  if (now.type === 'directory') fs.rmdirSync(host);
-  else fs.unlinkSync(host);
-  fsyncDir(path.dirname(host));
-}
-
-/** A new link is made beside the path and renamed over it, so the swap is atomic. */
-function replaceWithLink(host: string, target: string): void {
-  fs.mkdirSync(path.dirname(host), { recursive: true });
-  const tmp = tempPathFor(host);
-  fs.symlinkSync(target, tmp);
-  fs.renameSync(tmp, host);
-  fsyncDir(path.dirname(host));
 }

@@ -10,31 +10,58 @@ export interface Ownership {
   gid?: number;
 }
 
+/** A name's longest form in a directory entry (NAME_MAX on Linux). */
+const NAME_MAX_BYTES = 255;
+
+/**
+ * A temp name for `name` in the same directory, recognisable by a later run (which removes
+ * what a crashed one left). A long name is shortened so that the temp name still fits in
+ * NAME_MAX: the random part keeps it unique.
+ */
+export function tempNameFor(name: string): string {
+  const suffix = `.remedy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  return `.${truncateToBytes(name, NAME_MAX_BYTES - 1 - suffix.length)}${suffix}`;
+}
+
+/** The longest prefix of `s` (whole characters) of at most `max` bytes in UTF-8. */
+function truncateToBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > max) break;
+    out += ch;
+  }
+  return out;
+}
+
 /** A temp file beside `target`, named so that a later run can recognise and remove it. */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.remedy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(path.dirname(target), tempNameFor(path.basename(target)));
 }
 
 /** Writes bytes to a new temp file beside `target`, fsynced unless `durable` is false, with the final mode and owner. */
 export function writeTemp(target: string, bytes: Uint8Array, own: Ownership, durable = true): string {
   const tmp = tempPathFor(target);
+  writeTempFile(tmp, bytes, own, durable);
+  return tmp;
+}
+
+/** Creates `tmp` (never an existing name or a link), writes it whole, gives it its mode and owner; returns what it is (its inode). */
+export function writeTempFile(tmp: string, bytes: Uint8Array, own: Ownership, durable = true): fs.Stats {
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
     writeAll(fd, bytes);
     applyOwnership(fd, own);
     if (durable) fs.fsyncSync(fd);
+    return fs.fstatSync(fd);
   } catch (e) {
-    fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     throw e;
   } finally {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed on the error path
-    }
+    fs.closeSync(fd);
   }
-  return tmp;
 }
 
 /** A write to a full disk may write only part and report no error: the next write reports it (ENOSPC). */
@@ -81,7 +108,7 @@ export class DirSyncs {
 
 /** Renames the temp over the target and makes the rename durable: now, or at `later.flush()`. */
 export function commitTemp(tmp: string, target: string, later?: DirSyncs): void {
-  fs.renameSync(tmp, target);
+  renameOrRemove(tmp, target);
   if (later) later.add(path.dirname(target));
   else fsyncDir(path.dirname(target));
 }
@@ -92,7 +119,17 @@ export function commitTemp(tmp: string, target: string, later?: DirSyncs): void 
  * would mean nothing after a power loss.
  */
 export function replaceFile(target: string, bytes: Uint8Array, own: Ownership): void {
-  fs.renameSync(writeTemp(target, bytes, own, false), target);
+  renameOrRemove(writeTemp(target, bytes, own, false), target);
+}
+
+/** A rename that fails (an immutable target, a full directory) leaves no temp file behind. */
+export function renameOrRemove(tmp: string, target: string): void {
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Atomic, durable replacement: readers see the whole old file or the whole new one. */

@@ -1,10 +1,10 @@
-import * as path from 'node:path';
-import { restorePath } from '../engine/apply';
+import * as fs from 'node:fs';
+import { restorePath } from '../engine/file-change';
 import { decodeLossless, sha256Of } from '../engine/bytes';
 import { DiagnosticsError, ResourceError } from '../engine/diagnostics';
 import { summarizeModel, type FileSummary } from '../engine/plan';
 import { readModel } from '../engine/read';
-import { hasNoLink, resolveInRoot } from '../engine/root';
+import { resolveInRoot } from '../engine/root';
 import type { FileModel } from '../engine/types';
 import { backUp, readBackup } from './backups';
 import { sameBytes } from './drift';
@@ -68,6 +68,7 @@ export function findRun(stateDir: string, runId: string): RunRecord {
 
 function restoreAll(target: RunRecord, files: RecordedFile[], opts: RollbackOptions, report: RollbackReport): RunRecord {
   const { stateDir } = opts;
+  const rootReal = fs.realpathSync(opts.root);
   const record = createRecord(stateDir, { ...runIdentity(), command: 'rollback', rollbackOf: target.id, result: 'running', manifest: target.manifest, root: target.root, resources: [], files: [], refreshed: [], drift: 0 });
   for (const f of files) {
     const now = readModel(f.host);
@@ -76,9 +77,9 @@ function restoreAll(target: RunRecord, files: RecordedFile[], opts: RollbackOpti
       continue;
     }
     try {
-      if (!hasNoLink(path.dirname(f.host))) throw new Error('a directory on its way became a symbolic link while the rollback ran; nothing was written there');
       const backup = backUp(stateDir, record.id, f.path, now);
-      restorePath(f.host, previousModel(stateDir, f));
+      // Without --force, the file must still be what the run left at the moment it is replaced.
+      restorePath(rootReal, f.host, previousModel(stateDir, f), opts.force ? undefined : f.after);
       record.files.push(recordedFile({ ...f, action: 'restore', cause: undefined, before: summarizeModel(now) }, summarizeModel(readModel(f.host)), backup));
       report.files.push({ path: f.path, action: restoreAction(f), sensitive: f.sensitive });
     } catch (e) {

@@ -29,7 +29,9 @@ async function fsyncedPaths(during: () => Promise<unknown>): Promise<string[]> {
   const synced: string[] = [];
   jest.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
     const fd = open(file, flags, mode);
-    opened.set(fd, path.relative(root, String(file)));
+    // A name opened through a directory's descriptor (/proc/self/fd/N/name) is named by that directory.
+    const viaDir = /^\/proc\/self\/fd\/(\d+)\/(.+)$/.exec(String(file));
+    opened.set(fd, viaDir ? path.join(opened.get(Number(viaDir[1])) ?? `fd ${viaDir[1]}`, viaDir[2]) : path.relative(root, String(file)));
     return fd;
   }) as typeof fs.openSync);
   jest.spyOn(fs, 'fsyncSync').mockImplementation((fd: number) => {

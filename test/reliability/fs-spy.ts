@@ -30,6 +30,12 @@ function leadsTo(p: string, followLast: boolean): string {
   }
 }
 
+/** An open with O_NOFOLLOW fails on a final link (ELOOP) instead of reaching what it points to. */
+function followsLastLink(name: string, args: unknown[]): boolean {
+  if (name === 'openSync' && typeof args[1] === 'number') return (args[1] & fs.constants.O_NOFOLLOW) === 0;
+  return !NO_FOLLOW.has(name);
+}
+
 export interface FsSpy {
   /** `call path` for every call that reached into the forbidden directory. */
   readonly violations: string[];
@@ -45,7 +51,7 @@ export function spyOnFs(forbidden: string): FsSpy {
       const paths = args.slice(0, name === 'renameSync' || name === 'copyFileSync' || name === 'symlinkSync' ? 2 : 1).filter((a): a is string => typeof a === 'string');
       // symlinkSync(target, path): the target is data, only the new link's place matters.
       for (const p of name === 'symlinkSync' ? paths.slice(1) : paths) {
-        if (inside(leadsTo(p, !NO_FOLLOW.has(name)))) violations.push(`${name} ${p}`);
+        if (inside(leadsTo(p, followsLastLink(name, args)))) violations.push(`${name} ${p}`);
       }
       return original.apply(fs, args);
     });

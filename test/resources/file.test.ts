@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { restorePath } from '../../src/engine/apply';
+import { restorePath } from '../../src/engine/file-change';
 import { sameModel } from '../../src/engine/plan';
 import type { FileModel, TransformContext } from '../../src/engine/types';
 import { fileKind, parseMode, transformFile, type FileSpec } from '../../src/resources/file';
@@ -268,12 +268,13 @@ describe('file: through the CLI on a real tree', () => {
   });
 
   test('a rollback puts a replaced file back over the directory that replaced it', () => {
-    const host = path.join(root, 'etc/conf.d');
+    const rootReal = fs.realpathSync(root);
+    const host = path.join(rootReal, 'etc/conf.d');
     fs.mkdirSync(host);
-    restorePath(host, { type: 'file', content: 'was a file\n', mode: 0o640 });
+    restorePath(rootReal, host, { type: 'file', content: 'was a file\n', mode: 0o640 });
     expect(fs.readFileSync(host, 'utf8')).toBe('was a file\n');
     expect(fs.statSync(host).mode & 0o7777).toBe(0o640);
-    restorePath(host, { type: 'directory', mode: 0o750 });
+    restorePath(rootReal, host, { type: 'directory', mode: 0o750 });
     expect(fs.statSync(host).isDirectory()).toBe(true);
     expect(fs.statSync(host).mode & 0o7777).toBe(0o750);
   });
