@@ -5,18 +5,27 @@ import { RunSession } from '../state/session';
 import { withRunOptions, type CommonFlags } from './common';
 import { lockedApply, withLockOptions, withScheduleOptions, type CronFlags } from './cron';
 import { exitCode } from './exit-codes';
+import type { RunLog } from './log';
 import { renderReport } from './report';
 import { planForApply } from './saved-plan';
 import { stateOptions, withKeepOption, type KeepFlags } from './state-flags';
 
+type ApplyFlags = CommonFlags & CronFlags & KeepFlags;
+
 export function registerApply(program: Command, setExit: (code: number) => void): void {
   const command = program.command('apply <manifest>').description('make the machine match the manifest, or apply a plan saved by `plan --out`: exactly the plan, atomically');
-  withKeepOption(withLockOptions(withScheduleOptions(withRunOptions(command)))).action(lockedApply(setExit, async (manifest: string, flags: CommonFlags & CronFlags & KeepFlags, log, record) => {
+  const prepare = async (manifest: string, flags: ApplyFlags, log: RunLog) => {
     const { plan, exit } = await planForApply(manifest, flags, log);
-    if (!plan) return setExit(exit!);
+    if (!plan) setExit(exit!);
+    return plan;
+  };
+  withKeepOption(withLockOptions(withScheduleOptions(withRunOptions(command)))).action(lockedApply(setExit, prepare, async (unlocked, lock, manifest, flags, log, record) => {
+    // Another run may have changed the files between the first look and the lock: a plan that writes is made again under the lock.
+    const plan = unlocked.summary.changed > 0 || lock.waited ? await prepare(manifest, flags, log) : unlocked;
+    if (!plan) return;
     const session = await RunSession.begin(plan, stateOptions(flags));
     const started = Date.now();
-    const result = await applyAndVerify(plan);
+    const result = await applyAndVerify(plan, lock);
     session.finish(result);
     Object.assign(record, { plan, result });
     const run = result.runId;

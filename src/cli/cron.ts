@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError } from '../engine/diagnostics';
 import { parseDuration } from '../engine/duration';
-import { acquireRunLock, lockDir, RunLockedError, type RunLock } from '../engine/lock';
+import { acquireRunLock, lockFile, RunLockedError, type RunLock } from '../engine/lock';
 import { stateDirOf } from '../engine/state-dir';
 import { writeFileAtomic } from '../engine/write';
 import { applyMetrics, checkMetrics, renderMetrics, type RunMetrics, type RunRecord } from '../report/metrics';
@@ -19,6 +19,9 @@ export interface CronFlags {
 }
 
 type ScheduledBody<F> = (manifest: string, flags: F, log: RunLog, record: RunRecord) => Promise<void>;
+/** What a locked run prepares before it may take the lock; undefined when it already failed (and set the exit code). */
+type Prepare<F, T> = (manifest: string, flags: F, log: RunLog) => Promise<T | undefined>;
+type LockedBody<F, T> = (prepared: T, lock: RunLock, manifest: string, flags: F, log: RunLog, record: RunRecord) => Promise<void>;
 type MetricsOf = (manifest: string, record: RunRecord, startedMs: number) => RunMetrics;
 
 /** --splay and --metrics-file: for every command a fleet runs on a schedule (apply, check). */
@@ -34,21 +37,27 @@ export function withLockOptions(cmd: Command): Command {
 }
 
 /**
- * The apply action as cron needs it: splay, then the state dir's run lock (exit 75 if it
- * stays held), then the body and the metrics file; the lock is released whatever happens.
+ * The apply action as cron needs it: splay, then `prepare` (the plan; a bad manifest fails
+ * here and leaves nothing behind, not even a state dir), then the state dir's run lock
+ * (exit 75 if it stays held), then the body and the metrics file; the lock is released
+ * whatever happens.
  */
-export function lockedApply<F extends CommonFlags & CronFlags>(setExit: (code: number) => void, body: ScheduledBody<F>): (manifest: string, flags: F) => Promise<void> {
+export function lockedApply<F extends CommonFlags & CronFlags, T>(setExit: (code: number) => void, prepare: Prepare<F, T>, body: LockedBody<F, T>): (manifest: string, flags: F) => Promise<void> {
   return async (manifest, flags) => {
     const log = runLog(flags, 'apply', manifest);
     const waitSeconds = durationFlag('--wait', flags.wait ?? '0');
     await startScheduledRun(flags, log);
-    const lock = await lockOrReport(flags, manifest, waitSeconds, log);
-    if (!lock) return setExit(EXIT.locked);
-    try {
-      await withMetrics(manifest, flags, log, applyMetrics, body);
-    } finally {
-      await lock.release();
-    }
+    await withMetrics(manifest, flags, log, applyMetrics, async (_m, _f, _l, record) => {
+      const first = await prepare(manifest, flags, log);
+      if (first === undefined) return;
+      const lock = await lockOrReport(flags, manifest, waitSeconds, log);
+      if (!lock) return setExit(EXIT.locked);
+      try {
+        await body(first, lock, manifest, flags, log, record);
+      } finally {
+        lock.release();
+      }
+    });
   };
 }
 
@@ -85,15 +94,15 @@ export async function lockOrReport(flags: CommonFlags, manifest: string, waitSec
   const stateDir = stateDirOf(flags);
   const started = Date.now();
   try {
-    const lock = await acquireRunLock({ stateDir, waitSeconds, manifest: path.resolve(manifest), onLost: (e) => log.error({ error: e.message }, 'run lock lost: another run may have taken it') });
-    log.info({ lock: lockDir(stateDir), waitedMs: Date.now() - started }, 'run lock taken');
+    const lock = await acquireRunLock({ stateDir, root: path.resolve(flags.root), waitSeconds, manifest: path.resolve(manifest) });
+    log.info({ lock: lockFile(stateDir), waitedMs: Date.now() - started }, 'run lock taken');
     return lock;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== undefined) throw stateDirError(stateDir, e as Error);
     if (!(e instanceof RunLockedError)) throw e;
-    log.warn({ lock: lockDir(stateDir), holder: e.holder, waitedMs: Date.now() - started }, 'run lock held by another run');
+    log.warn({ lock: lockFile(stateDir), holder: e.holder, waitedMs: Date.now() - started }, 'run lock held by another run');
     const waited = waitSeconds > 0 ? `after waiting ${waitSeconds}s` : 'without waiting (--wait 0)';
-    process.stderr.write(`remedy: ${e.message}.\n  Gave up ${waited}; nothing was done (exit ${EXIT.locked}). Lock: ${lockDir(stateDir)}\n  hint: run again later, or pass --wait SECONDS to wait for it\n`);
+    process.stderr.write(`remedy: ${e.message}.\n  Gave up ${waited}; nothing was done (exit ${EXIT.locked}). Lock: ${lockFile(stateDir)}\n  hint: run again later, or pass --wait SECONDS to wait for it\n`);
     return undefined;
   }
 }

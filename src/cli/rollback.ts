@@ -27,7 +27,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
     const lock = await lockOrReport(flags, target.manifest, 0, runLog(flags, 'rollback', target.manifest));
     if (!lock) return setExit(EXIT.locked);
     try {
-      const report = rollBackRun(target, { ...opts, root: path.resolve(flags.root), force: flags.force === true });
+      const report = rollBackRun(target, { ...opts, root: path.resolve(flags.root), force: flags.force === true, guard: lock });
       if (!report.record) {
         reportDiagnostics('rollback', refusal(report), flags);
         return setExit(EXIT.error);
@@ -35,7 +35,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
       process.stdout.write(flags.format === 'json' ? renderRollbackJson(report, VERSION) : renderRollback(report));
       setExit(report.errors.length > 0 ? EXIT.error : EXIT.ok);
     } finally {
-      await lock.release();
+      lock.release();
     }
   });
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCommand, showCommand } from './exec';
 import { applyFileChange, restorePath } from './file-change';
+import { LockLostError } from './lock';
 import type { FileChange, Plan, ResourcePlan } from './plan';
 import { commandInRoot, hasNoLink } from './root';
 import { asStepFailure, StepFailure } from './step-failure';
@@ -54,8 +55,8 @@ export interface RollbackReport {
  * all writes, for resources whose notifiers really changed. A failed resource skips
  * those that require it or are notified by it; independent resources still run.
  */
-export async function applyPlan(plan: Plan): Promise<ApplyResult> {
-  const run = new ApplyRun(plan);
+export async function applyPlan(plan: Plan, guard: WriteGuard = UNGUARDED): Promise<ApplyResult> {
+  const run = new ApplyRun(plan, guard);
   for (const dir of new Set(plan.files.map((f) => path.dirname(f.host)))) if (hasNoLink(dir)) removeStaleTemps(dir);
   for (const r of plan.resources) await run.apply(r);
   run.writesDone();
@@ -68,12 +69,12 @@ export async function applyPlan(plan: Plan): Promise<ApplyResult> {
  * every file written is restored to its exact pre-image (newest first), the same
  * refreshes run again so the old state is live, and the checks run once more.
  */
-export async function applyAndVerify(plan: Plan): Promise<ApplyResult> {
-  const result = await applyPlan(plan);
+export async function applyAndVerify(plan: Plan, guard: WriteGuard = UNGUARDED): Promise<ApplyResult> {
+  const result = await applyPlan(plan, guard);
   if (result.changed === 0 || plan.verify.length === 0) return result;
   result.verify = await runChecks(plan.verify);
   if (result.verify.every((c) => c.ok)) return result;
-  result.rollback = await rollBack(plan, result);
+  result.rollback = await rollBack(plan, result, guard);
   return result;
 }
 
@@ -82,11 +83,12 @@ export async function applyAndVerify(plan: Plan): Promise<ApplyResult> {
  * settle time leads nowhere), each only while it is still what this run wrote: a file
  * edited since is left as it is, and reported, with the pre-image kept in the run's backup.
  */
-async function rollBack(plan: Plan, result: ApplyResult): Promise<RollbackReport> {
+async function rollBack(plan: Plan, result: ApplyResult, guard: WriteGuard): Promise<RollbackReport> {
   const report: RollbackReport = { restored: [], errors: [], refreshed: [], checks: [], recovered: false };
   const rootReal = fs.realpathSync(plan.root);
   for (const f of [...result.written].reverse()) {
     try {
+      guard.assertHeld();
       restorePath(rootReal, f.host, f.current, f.after);
       report.restored.push(f.path);
     } catch (e) {
@@ -95,6 +97,7 @@ async function rollBack(plan: Plan, result: ApplyResult): Promise<RollbackReport
   }
   for (const r of result.refreshed) {
     try {
+      guard.assertHeld();
       await runCommands(r.refresh, plan.root);
       report.refreshed.push(r.address);
     } catch (e) {
@@ -106,8 +109,17 @@ async function rollBack(plan: Plan, result: ApplyResult): Promise<RollbackReport
   return report;
 }
 
+/** Says whether this run may still write: the run lock is still its own. */
+export interface WriteGuard {
+  assertHeld(): void;
+}
+
+const UNGUARDED: WriteGuard = { assertHeld: () => undefined };
+
 class ApplyRun {
   private readonly rootReal: string;
+  /** Why the run stopped writing (its lock was lost): every later step is skipped. */
+  private stopped?: string;
   private readonly outcomes = new Map<ResourcePlan, ResourceOutcome>();
   private readonly failedIds = new Set<string>();
   private readonly changedIds = new Set<string>();
@@ -118,28 +130,35 @@ class ApplyRun {
   private readonly firstFor: Map<ResourcePlan, FileChange>;
   private readonly notifiers: Map<string, string[]>;
 
-  constructor(private readonly plan: Plan) {
+  constructor(
+    private readonly plan: Plan,
+    private readonly guard: WriteGuard,
+  ) {
     this.rootReal = fs.realpathSync(plan.root);
     this.firstFor = firstResourceOfEachFile(plan);
     this.notifiers = changedNotifiers(plan);
   }
 
   async apply(r: ResourcePlan): Promise<void> {
+    if (this.stopped) return this.record(r, { status: 'skipped', message: `skipped: ${this.stopped}` });
     const blocker = [...r.requires, ...this.notifiersOf(r.id)].find((id) => this.failedIds.has(id));
     if (blocker) return this.record(r, { status: 'skipped', message: `skipped: '${blocker}' failed` });
     const failedFile = this.plan.files.find((f) => this.fileFailures.has(f) && f.path === r.path && f.resources.includes(r.id));
     if (failedFile) return this.record(r, { status: 'failed', message: `the write of ${failedFile.path} failed (see '${this.fileFailures.get(failedFile)}')` });
     const file = this.firstFor.get(r);
     try {
+      this.guard.assertHeld();
       if (file) {
         await applyFileChange(file, this.rootReal, this.dirSyncs);
         this.written.push(file);
       }
+      if (r.commands.length > 0) this.guard.assertHeld();
       const output = await runCommands(r.commands, this.plan.root);
       // An action resource whose only work is a refresh changes nothing until phase 2.
       const changedNow = r.path !== undefined ? r.changed : r.commands.length > 0;
       this.record(r, { status: changedNow ? 'changed' : 'unchanged', output });
     } catch (e) {
+      if (e instanceof LockLostError) this.stopped = e.message;
       const failure = asStepFailure(e);
       if (file) this.fileFailures.set(file, r.id);
       this.record(r, { status: 'failed', message: failure.message, output: failure.output });
@@ -154,17 +173,19 @@ class ApplyRun {
   /** Runs a planned refresh only if one of its notifiers really changed in this run. */
   async refresh(r: ResourcePlan): Promise<void> {
     const outcome = this.outcomes.get(r)!;
-    if (outcome.status === 'failed' || outcome.status === 'skipped') return;
+    if (outcome.status === 'failed' || outcome.status === 'skipped' || this.stopped) return;
     const by = this.plan.resources.filter((n) => n.notify.includes(r.id) && this.changedIds.has(n.id)).map((n) => n.id);
     if (by.length === 0) {
       outcome.message = 'not refreshed: no notifier changed';
       return;
     }
     try {
+      this.guard.assertHeld();
       const output = await runCommands(r.refresh, this.plan.root);
       this.refreshed.push(r);
       this.record(r, { status: 'changed', message: `refreshed (notified by ${[...new Set(by)].join(', ')})`, output: joinOutput(outcome.output, output) });
     } catch (e) {
+      if (e instanceof LockLostError) this.stopped = e.message;
       const failure = asStepFailure(e);
       this.record(r, { status: 'failed', message: `refresh failed: ${failure.message}`, output: joinOutput(outcome.output, failure.output) });
     }

@@ -1,17 +1,23 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { processAlive, replaceFile } from './write';
-import { makePrivateDir } from '../state/private-files';
+import { openStateDir } from './state-dir';
+import { StepFailure } from './step-failure';
+import { processAlive, removeStaleTemps, writeTemp } from './write';
 
-/** Who holds the run lock, written beside it so that a waiting run can name the holder. */
+/**
+ * Who holds the run lock: the content of the lock file itself, written whole before the
+ * file appears (link(2) of a complete temp file), so a reader never sees half of it.
+ */
 export interface LockHolder {
   pid: number;
   host: string;
   startedAt: string;
   manifest?: string;
-  /** The inode of the lock directory it made: a holder file describes that lock and no later one. */
-  lockInode: number;
+  /** The holder's start time in clock ticks since boot (/proc/PID/stat): a reused pid is not the holder. */
+  processStart?: string;
+  /** The kernel's boot id: after a reboot no holder of before is alive. */
+  bootId?: string;
 }
 
 /** Another run held the lock for the whole wait. */
@@ -24,153 +30,177 @@ export class RunLockedError extends Error {
   }
 }
 
+/** The lock file is no longer this run's: it must not write again. */
+export class LockLostError extends StepFailure {}
+
 export interface RunLock {
-  release(): Promise<void>;
+  /** Throws LockLostError unless the lock file is still the one this run made. */
+  assertHeld(): void;
+  /** Waited for another run: what it planned with may have changed since. */
+  readonly waited: boolean;
+  release(): void;
 }
 
 export interface LockRequest {
   stateDir: string;
+  root: string;
   waitSeconds: number;
   manifest?: string;
-  /** Called if the lock was taken from this run (its event loop stalled past STALE_MS): the run goes on, but the log must say so. */
-  onLost(error: Error): void;
 }
 
-/**
- * Well past the longest synchronous step of a run (a validator may block the event loop
- * for up to 120 s), so a live run never looks stale. A killed holder on this host is
- * seen at once by its pid; the mtime only matters for another host or a reused pid.
- */
-const STALE_MS = 150_000;
-const UPDATE_MS = 5_000;
 const POLL_MS = 250;
-/** A claim from another host counts as alive this long: its pid cannot be checked from here. */
-const FOREIGN_CLAIM_MS = 10_000;
 
-/** Takes `<stateDir>/run.lock`, waiting up to `waitSeconds`; throws RunLockedError if it stays held. */
+/**
+ * Takes `<stateDir>/run.lock`, waiting up to `waitSeconds`; throws RunLockedError if it
+ * stays held. No timer keeps it: it is held until released, and it is known dead only
+ * when its holder's process is gone (same pid, same start time, same boot), so a run that
+ * blocks for minutes (a slow validator) keeps it. A holder on another host (a shared state
+ * dir) cannot be checked from here, so its lock is never taken over.
+ */
 export async function acquireRunLock(req: LockRequest): Promise<RunLock> {
-  // The state dir holds backups of sensitive files: private, its parents as usual.
-  fs.mkdirSync(path.dirname(req.stateDir), { recursive: true });
-  makePrivateDir(req.stateDir);
+  openStateDir(req.stateDir, req.root);
+  removeStaleTemps(req.stateDir);
   const deadline = Date.now() + req.waitSeconds * 1000;
-  for (;;) {
-    const lock = await claimed(req.stateDir, async () => {
-      const release = await tryLock(req);
-      return release && holding(req.stateDir, release, req.manifest);
-    });
-    if (lock) return lock;
-    if (takeOverFromDeadHolder(req.stateDir)) continue;
-    if (Date.now() >= deadline) throw new RunLockedError(readHolder(req.stateDir), req.waitSeconds);
+  const me = thisProcess(req.manifest);
+  for (let waited = false; ; waited = true) {
+    const mine = tryLink(req.stateDir, me);
+    if (mine !== undefined) return held(req.stateDir, mine, waited);
+    if (removeDeadLock(req.stateDir)) continue;
+    if (Date.now() >= deadline) throw new RunLockedError(readLock(lockFile(req.stateDir))?.holder, req.waitSeconds);
     await sleep(Math.min(POLL_MS, deadline - Date.now()));
   }
 }
 
-async function tryLock(req: LockRequest): Promise<(() => Promise<void>) | undefined> {
-  // Loaded lazily: it installs exit handlers, which only a locking run needs.
-  const lockfile = require('proper-lockfile') as typeof import('proper-lockfile');
+/** The lock file's content when this run made it; undefined when it exists already. */
+function tryLink(stateDir: string, me: LockHolder): string | undefined {
+  const file = lockFile(stateDir);
+  const text = JSON.stringify(me) + '\n';
+  const tmp = writeTemp(file, Buffer.from(text), { mode: 0o644 }, false);
   try {
-    return await lockfile.lock(req.stateDir, { lockfilePath: lockDir(req.stateDir), realpath: false, stale: STALE_MS, update: UPDATE_MS, onCompromised: req.onLost });
+    fs.linkSync(tmp, file);
+    return text;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;
-  }
-}
-
-/**
- * Runs a step that touches the lock directory while this run's claim file says it is alive.
- * The claim covers the moments when the lock exists but names nobody (just made, or being
- * released), so a lock left unnamed is known to be an orphan when no claim is alive.
- */
-async function claimed<T>(stateDir: string, step: () => Promise<T>): Promise<T> {
-  const claim = path.join(stateDir, claimName(process.pid, os.hostname()));
-  fs.writeFileSync(claim, '');
-  try {
-    return await step();
   } finally {
-    fs.rmSync(claim, { force: true });
+    fs.rmSync(tmp, { force: true });
   }
 }
 
-function holding(stateDir: string, release: () => Promise<void>, manifest: string | undefined): RunLock {
-  const holder: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), manifest, lockInode: fs.statSync(lockDir(stateDir)).ino };
-  replaceFile(holderFile(stateDir), Buffer.from(JSON.stringify(holder) + '\n'), { mode: 0o644 });
-  removeDeadClaims(stateDir);
+/** Told apart by content, not inode: a lock removed and made again may get the same inode. */
+function held(stateDir: string, mine: string, waited: boolean): RunLock {
+  const file = lockFile(stateDir);
+  const isMine = () => readLock(file)?.text === mine;
   return {
-    release: () =>
-      claimed(stateDir, async () => {
-        fs.rmSync(holderFile(stateDir), { force: true });
-        await release().catch(() => undefined); // already released if the lock was lost
-      }),
+    waited,
+    assertHeld() {
+      if (!isMine()) throw new LockLostError(`the run lock ${file} is no longer this run's (removed by hand, or taken after that); stopped before the next write`);
+    },
+    release() {
+      if (isMine()) fs.rmSync(file, { force: true });
+    },
   };
 }
 
 /**
- * kill -9 leaves the lock directory behind; its holder's pid tells that nobody holds it.
- * The inode check keeps a new holder, between its mkdir and writing its name, safe.
- * A lock nobody named (killed while taking or releasing it) is an orphan once no run
- * that could be taking or releasing it has a live claim.
+ * kill -9 leaves the lock file behind. One whose holder is gone is moved aside under a
+ * name of this run's own (rename is atomic, so of several waiters only one moves it), and
+ * removed if it is still the dead holder's; a live lock moved by mistake (made between
+ * the read and the rename) is linked back.
  */
-function takeOverFromDeadHolder(stateDir: string): boolean {
-  const holder = readHolder(stateDir);
-  const lock = lockDir(stateDir);
+function removeDeadLock(stateDir: string): boolean {
+  const file = lockFile(stateDir);
+  if (removeOldVersionLock(stateDir)) return true;
+  const seen = readLock(file);
+  if (!seen || holderAlive(seen.holder)) return false;
+  const aside = `${file}.${process.pid}.dead`;
   try {
-    const st = fs.statSync(lock);
-    const named = holder !== undefined && holder.lockInode === st.ino;
-    if (named ? holder.host !== os.hostname() || processAlive(holder.pid) : removeDeadClaims(stateDir) > 0) return false;
-    fs.rmdirSync(lock);
+    fs.renameSync(file, aside);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw e;
   }
+  if (readLock(aside)?.text !== seen.text) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // Another run took the lock meanwhile; the moved holder sees it lost the lock before its next write.
+    }
+  }
+  fs.rmSync(aside, { force: true });
   return true;
 }
 
-/** Removes the claims of runs that are gone; returns how many claims are left alive. */
-function removeDeadClaims(stateDir: string): number {
-  let alive = 0;
-  for (const name of fs.readdirSync(stateDir)) {
-    const claim = CLAIM_NAME.exec(name);
-    if (!claim) continue;
-    if (claimAlive(path.join(stateDir, name), Number(claim[1]), claim[2])) alive++;
-    else fs.rmSync(path.join(stateDir, name), { force: true });
+/** Earlier versions of remedy locked with a directory and named its holder in run.lock.json. */
+function removeOldVersionLock(stateDir: string): boolean {
+  const file = lockFile(stateDir);
+  if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isDirectory()) return false;
+  const named = path.join(stateDir, 'run.lock.json');
+  let pid: number | undefined;
+  try {
+    pid = (JSON.parse(fs.readFileSync(named, 'utf8')) as LockHolder).pid;
+  } catch {
+    // unnamed: its holder died while taking or releasing it
   }
-  return alive;
+  if (pid !== undefined && processAlive(pid)) return false;
+  fs.rmSync(named, { force: true });
+  fs.rmdirSync(file);
+  return true;
 }
 
-function claimAlive(file: string, pid: number, host: string): boolean {
-  if (host === os.hostname()) return processAlive(pid);
+function holderAlive(holder: LockHolder | undefined): boolean {
+  if (!holder) return true; // not remedy's format: never remove what we cannot read
+  if (holder.host !== os.hostname()) return true;
+  if (holder.bootId !== undefined && holder.bootId !== bootId()) return false;
+  if (!processAlive(holder.pid)) return false;
+  return holder.processStart === undefined || holder.processStart === processStart(holder.pid);
+}
+
+function readLock(file: string): { holder?: LockHolder; text: string } | undefined {
+  let text: string;
   try {
-    return Date.now() - fs.statSync(file).mtimeMs < FOREIGN_CLAIM_MS;
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined; // released meanwhile
+  }
+  try {
+    return { holder: JSON.parse(text) as LockHolder, text };
+  } catch {
+    return { text };
   }
 }
 
-function readHolder(stateDir: string): LockHolder | undefined {
+function thisProcess(manifest: string | undefined): LockHolder {
+  return { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), manifest, processStart: processStart(process.pid), bootId: bootId() };
+}
+
+/** Field 22 of /proc/PID/stat (after the parenthesised command name, which may hold spaces). */
+function processStart(pid: number): string | undefined {
   try {
-    return JSON.parse(fs.readFileSync(holderFile(stateDir), 'utf8')) as LockHolder;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
-    return undefined; // not written yet, or already removed
+    return undefined;
+  }
+}
+
+function bootId(): string | undefined {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
   }
 }
 
 function describeHolder(holder: LockHolder | undefined): string {
-  if (!holder) return 'holder unknown (it is starting or stopping)';
+  if (!holder) return 'holder unknown (the lock file is not one remedy wrote)';
   const what = holder.manifest ? ` applying ${holder.manifest}` : '';
-  return `pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}${what}`;
+  const where = holder.host === os.hostname() ? '' : ' (another host: remedy cannot tell from here whether it still runs; remove the lock file by hand once it does not)';
+  return `pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}${what}${where}`;
 }
 
-export function lockDir(stateDir: string): string {
+export function lockFile(stateDir: string): string {
   return path.join(stateDir, 'run.lock');
-}
-
-function holderFile(stateDir: string): string {
-  return path.join(stateDir, 'run.lock.json');
-}
-
-const CLAIM_NAME = /^run\.lock\.(\d+)@(.+)\.claim$/;
-
-function claimName(pid: number, host: string): string {
-  return `run.lock.${pid}@${host}.claim`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { ResourceError } from '../engine/diagnostics';
 import { insertLines, joinLines, removeLines, replaceLineText, splitLines, type Line } from '../engine/lines';
-import { compileRegex, compileReplacement, countLines, groupsOf, insertPosition, parseAnchor, type Anchor } from './regex';
+import { compileRegex, compileReplacement, countLines, insertPosition, parseAnchor, type Anchor, type Regex } from './regex';
 import { createProperty, textEdit, textKind, type EditOutcome, type TextEdit } from './text-kind';
 
 export interface LineSpec {
@@ -68,11 +68,11 @@ function indexesWhere(lines: Line[], test: (text: string) => boolean): number[] 
   return lines.flatMap((l, i) => (test(l.text) ? [i] : []));
 }
 
-function matchingLines(lines: Line[], regex: RegExp | undefined): number[] {
+function matchingLines(lines: Line[], regex: Regex | undefined): number[] {
   return regex ? indexesWhere(lines, (t) => regex.test(t)) : [];
 }
 
-function matchOf(spec: LineSpec): RegExp | undefined {
+function matchOf(spec: LineSpec): Regex | undefined {
   return spec.match === undefined ? undefined : compileRegex(spec.match, 'match');
 }
 
@@ -171,7 +171,7 @@ function expandOnce(lines: Line[], spec: LineSpec): { lines: Line[]; targets: nu
   let out = lines;
   const changed: number[] = [];
   for (const i of targets) {
-    const expanded = expand(groupsOf(match.exec(lines[i].text)!));
+    const expanded = expand(match.exec(lines[i].text)!.groups);
     if (/[\r\n]/.test(expanded)) throw new ResourceError(`line expands to text with a line break on line ${i + 1}`, 'a line resource manages one line; use a block resource for several', 'line');
     if (expanded === lines[i].text) continue;
     out = replaceLineText(out, i, expanded);

@@ -1,26 +1,69 @@
+import type { RE2JS } from 're2js';
 import { ResourceError } from '../engine/diagnostics';
 import type { Line } from '../engine/lines';
 
 /**
- * Regexes as sysadmins write them for Ansible and sed: Python's `(?P<name>...)` and
- * `(?P=name)` are accepted; `^`/`$` anchor at line boundaries when `multiline` is set.
+ * A regex from a manifest, run by RE2 (re2js): matching takes time linear in the text
+ * whatever the pattern, so no pattern (`^(a+)+$`) can hang a plan or hold the run lock.
+ * RE2 has no lookahead and no backreference inside a pattern; those are refused at plan.
  */
-export function compileRegex(source: string, field: string, opts: { multiline?: boolean; global?: boolean } = {}): RegExp {
+export class Regex {
+  constructor(
+    readonly source: string,
+    private readonly re: RE2JS,
+  ) {}
+
+  test(text: string): boolean {
+    return this.re.test(text);
+  }
+
+  /** The first match that starts at `from` or later. */
+  exec(text: string, from = 0): RegexMatch | undefined {
+    const m = this.re.matcher(text);
+    if (!m.find(from)) return undefined;
+    const numbered = Array.from({ length: m.groupCount() + 1 }, (_, i) => m.group(i) ?? undefined);
+    const names = Object.keys(this.re.namedGroups());
+    const named = names.length > 0 ? Object.fromEntries(names.map((n) => [n, m.group(n) ?? undefined])) : undefined;
+    return { index: m.start(), text: m.group() ?? '', groups: { numbered, named } };
+  }
+}
+
+export interface RegexMatch {
+  index: number;
+  text: string;
+  groups: MatchGroups;
+}
+
+/**
+ * Regexes as sysadmins write them for Ansible and sed (Python syntax: `(?P<name>...)`,
+ * leading `(?i)`, `\A`, `\Z`); `^`/`$` anchor at line boundaries when `multiline` is set.
+ */
+export function compileRegex(source: string, field: string, opts: { multiline?: boolean } = {}): Regex {
   const { body, inline } = leadingFlags(source, field);
-  const js = pythonAnchors(body.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>'));
-  const flags = [...new Set((opts.global ? 'g' : '') + (opts.multiline ? 'm' : '') + inline)].join('');
+  refuseBacktrackingSyntax(body, field);
+  const { RE2JS } = loadRe2();
+  const flags = [...inline].reduce((f, c) => f | INLINE_FLAGS[c](RE2JS), (opts.multiline ? RE2JS.MULTILINE : 0) | RE2JS.LOOKBEHINDS);
   try {
-    return new RegExp(js, flags);
+    return new Regex(source, RE2JS.compile(pythonEndAnchor(body), flags));
   } catch (err) {
     throw new ResourceError(
-      `${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      `${field} is not a valid regular expression: ${(err as Error).message.replace(/^error parsing regexp: /, '')}`,
       `fix the pattern in '${field}'; escape literal characters such as ( [ . * + ? with a backslash`,
       field,
     );
   }
 }
 
-/** Python's leading inline flags (`(?i)`, `(?s)`, `(?m)`, combined as `(?is)`) become JavaScript flags. */
+type Re2Module = typeof import('re2js');
+/** Loaded on first use: a run whose manifest has no regex does not pay for it. */
+let re2: Re2Module | undefined;
+function loadRe2(): Re2Module {
+  return (re2 ??= require('re2js') as Re2Module);
+}
+
+const INLINE_FLAGS: Record<string, (r: Re2Module['RE2JS']) => number> = { i: (r) => r.CASE_INSENSITIVE, s: (r) => r.DOTALL, m: (r) => r.MULTILINE };
+
+/** Python's leading inline flags (`(?i)`, `(?s)`, `(?m)`, combined as `(?is)`). */
 function leadingFlags(source: string, field: string): { body: string; inline: string } {
   const m = /^\(\?([a-zA-Z]+)\)/.exec(source);
   if (!m) return { body: source, inline: '' };
@@ -29,9 +72,23 @@ function leadingFlags(source: string, field: string): { body: string; inline: st
   return { body: source.slice(m[0].length), inline: m[1] };
 }
 
-/** Python's `\A` and `\Z` (start and end of the whole text) in JavaScript, where they would match the letters A and Z. */
-function pythonAnchors(source: string): string {
-  return source.replace(/\\\\|\\A|\\Z/g, (t) => (t === '\\A' ? '(?<![\\s\\S])' : t === '\\Z' ? '(?![\\s\\S])' : t));
+/**
+ * Lookahead and backreferences need a backtracking engine, whose time can explode with
+ * the text (ReDoS); RE2 refuses them with a terse message, so say what to write instead.
+ */
+function refuseBacktrackingSyntax(body: string, field: string): void {
+  const unescaped = body.replace(/\\[\s\S]/g, (t) => (/^\\[1-9k]$/.test(t) ? t : '__'));
+  if (/\(\?[=!]/.test(unescaped)) {
+    throw new ResourceError(`${field} uses a lookahead ((?=...) or (?!...)), which remedy's linear-time regexes (RE2) do not support`, "capture the text that must stay and put it back in the replacement (pattern '^(server_tokens on;)', replacement '# \\1'), or match the wrong values themselves", field);
+  }
+  if (/\\[1-9]|\(\?P=|\\k</.test(unescaped)) {
+    throw new ResourceError(`${field} uses a backreference (\\1, (?P=name)), which remedy's linear-time regexes (RE2) do not support`, 'match the repeated text explicitly, or list the values it may take (a|b|c)', field);
+  }
+}
+
+/** Python's `\Z` (the very end of the text) is RE2's `\z`; `\A` is the same in both. */
+function pythonEndAnchor(source: string): string {
+  return source.replace(/\\\\|\\Z/g, (t) => (t === '\\Z' ? '\\z' : t));
 }
 
 /** A match as the replacement needs it: the groups by number and by name. */
@@ -94,12 +151,8 @@ function groupRef(ref: string, field: string): (m: MatchGroups) => string {
   };
 }
 
-export function groupsOf(m: RegExpExecArray): MatchGroups {
-  return { numbered: Array.from(m), named: m.groups };
-}
-
 /** `BOF`, `EOF` or a regex: where to put something when nothing matches. */
-export type Anchor = { kind: 'BOF' } | { kind: 'EOF' } | { kind: 'regex'; re: RegExp };
+export type Anchor = { kind: 'BOF' } | { kind: 'EOF' } | { kind: 'regex'; re: Regex };
 
 export function parseAnchor(value: string | undefined, field: string): Anchor | undefined {
   if (value === undefined) return undefined;

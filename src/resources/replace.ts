@@ -1,5 +1,5 @@
 import { ResourceError } from '../engine/diagnostics';
-import { compileRegex, compileReplacement, groupsOf, type MatchGroups } from './regex';
+import { compileRegex, compileReplacement, type MatchGroups, type Regex, type RegexMatch } from './regex';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export interface ReplaceSpec {
@@ -12,13 +12,13 @@ export interface ReplaceSpec {
 
 /** The compiled spec: pattern is global and multiline (`^`/`$` at every line), like Ansible's re.MULTILINE. */
 interface Substitution {
-  pattern: RegExp;
+  pattern: Regex;
   expand: (m: MatchGroups) => string;
 }
 
 function substitutionOf(spec: ReplaceSpec): Substitution {
   return {
-    pattern: compileRegex(spec.pattern, 'pattern', { multiline: true, global: true }),
+    pattern: compileRegex(spec.pattern, 'pattern', { multiline: true }),
     expand: compileReplacement(spec.replacement ?? '', 'replacement'),
   };
 }
@@ -38,43 +38,82 @@ function checkReplaceSpec(spec: ReplaceSpec): void {
   if (!/\\(\d|g<)/.test(replacement) && substitute(replacement, sub).text !== replacement) throw neverConverges(replacement);
 }
 
-function regexOf(source: string | undefined, field: 'after' | 'before'): RegExp | undefined {
-  return source === undefined ? undefined : compileRegex(source, field, { multiline: true, global: true });
+function regexOf(source: string | undefined, field: 'after' | 'before'): Regex | undefined {
+  return source === undefined ? undefined : compileRegex(source, field, { multiline: true });
 }
 
 function neverConverges(example: string): ResourceError {
   return new ResourceError(
     `pattern still matches its own replacement ('${example}'), so replacing again would change the file again: it would never converge`,
-    'make pattern match only the text to fix, not the fixed result: anchor it (^...$, \\b), or exclude the fixed form with a lookahead (?!...)',
+    "make pattern match only the text to fix, not the fixed result: anchor it (^...$, \\b), or capture what must stay and put it back (pattern '^(server_tokens on;)', replacement '# \\1')",
     'pattern',
   );
 }
 
 /** Every match in `text` replaced; offsets are where each match started. */
 function substitute(text: string, sub: Substitution): { text: string; offsets: number[] } {
-  const re = sub.pattern;
-  re.lastIndex = 0;
+  const view = new LineEndView(text);
+  return replaceIn(view, { start: 0, end: view.norm.length }, sub);
+}
+
+/** Replaces the matches found in the region of the view's text, copying every other byte from the file itself. */
+function replaceIn(view: LineEndView, region: Region, sub: Substitution): { text: string; offsets: number[] } {
+  const inside = view.norm.slice(region.start, region.end);
   let out = '';
   let copied = 0;
   const offsets: number[] = [];
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    out += text.slice(copied, m.index) + sub.expand(groupsOf(m));
-    copied = m.index + m[0].length;
-    offsets.push(m.index);
-    // An empty match would be found again at the same place forever: step over one character.
-    if (m[0] === '') re.lastIndex++;
+  for (let m = sub.pattern.exec(inside); m !== undefined; m = nextAfter(sub.pattern, inside, m)) {
+    const start = view.original(region.start + m.index);
+    out += view.text.slice(copied, start) + sub.expand(m.groups);
+    copied = view.original(region.start + m.index + m.text.length);
+    offsets.push(start);
   }
-  return { text: out + text.slice(copied), offsets };
+  return { text: out + view.text.slice(copied), offsets };
+}
+
+/**
+ * A file as the regexes see it: CRLF line ends as "\n", since RE2's `$` (like Python's)
+ * ends a line only before "\n", and Windows-edited files are common; `original` maps an
+ * offset back, so every byte outside a match is copied from the file as it is.
+ */
+class LineEndView {
+  readonly norm: string;
+  /** Offsets in `norm` of each "\n" that had a "\r" before it in the file. */
+  private readonly crs: number[] = [];
+
+  constructor(readonly text: string) {
+    let norm = '';
+    let from = 0;
+    for (let i = text.indexOf('\r\n'); i !== -1; i = text.indexOf('\r\n', i + 2)) {
+      norm += text.slice(from, i);
+      this.crs.push(norm.length);
+      from = i + 1;
+    }
+    this.norm = from === 0 ? text : norm + text.slice(from);
+  }
+
+  original(offset: number): number {
+    let lo = 0;
+    let hi = this.crs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.crs[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return offset + lo;
+  }
+}
+
+/** The next match that does not overlap `m`; after an empty match, one character on (it would be found again there forever). */
+function nextAfter(re: Regex, text: string, m: RegexMatch): RegexMatch | undefined {
+  const from = m.index + Math.max(m.text.length, 1);
+  return from > text.length ? undefined : re.exec(text, from);
 }
 
 /** Every offset where `re` matches, overlapping ones included (Python's search tries each start). */
-function matchStarts(text: string, re: RegExp, from = 0): RegExpExecArray[] {
-  const found: RegExpExecArray[] = [];
-  re.lastIndex = from;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    found.push(m);
-    re.lastIndex = m.index + 1;
-  }
+function matchStarts(text: string, re: Regex): RegexMatch[] {
+  const found: RegexMatch[] = [];
+  for (let m = re.exec(text); m !== undefined; m = m.index + 1 > text.length ? undefined : re.exec(text, m.index + 1)) found.push(m);
   return found;
 }
 
@@ -90,16 +129,15 @@ function regionOf(text: string, spec: ReplaceSpec): Region | undefined {
   if (!after && !before) return { start: 0, end: text.length };
   if (!before) {
     const first = matchStarts(text, after!)[0];
-    return first && { start: first.index + first[0].length, end: text.length };
+    return first && { start: first.index + first.text.length, end: text.length };
   }
   if (!after) {
     const last = matchStarts(text, before).pop();
     return last && { start: 0, end: last.index };
   }
   for (const a of matchStarts(text, after)) {
-    const start = a.index + a[0].length;
-    before.lastIndex = start;
-    const b = before.exec(text);
+    const start = a.index + a.text.length;
+    const b = before.exec(text, start);
     if (b) return { start, end: b.index };
   }
   return undefined;
@@ -107,14 +145,10 @@ function regionOf(text: string, spec: ReplaceSpec): Region | undefined {
 
 /** One pass of the edit: the region, the replaced text and where the matches were. */
 function replaceOnce(text: string, spec: ReplaceSpec): { text: string; region?: Region; offsets: number[] } {
-  const region = regionOf(text, spec);
+  const view = new LineEndView(text);
+  const region = regionOf(view.norm, spec);
   if (!region) return { text, offsets: [] };
-  const inside = substitute(text.slice(region.start, region.end), substitutionOf(spec));
-  return {
-    text: text.slice(0, region.start) + inside.text + text.slice(region.end),
-    region,
-    offsets: inside.offsets.map((o) => o + region.start),
-  };
+  return { ...replaceIn(view, region, substitutionOf(spec)), region };
 }
 
 /** 1-based line number of each offset (offsets ascending). */

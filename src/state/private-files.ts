@@ -44,16 +44,26 @@ export function publishPrivateJson(file: string, value: unknown, durable = true)
 export function readJsonFile<T>(file: string): T | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readNoFollow(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new DiagnosticsError([{ severity: 'error', summary: `the state dir cannot be trusted: ${file} is a symbolic link`, hint: 'remove the link: remedy reads and writes its state only in the state dir itself' }]);
     throw stateError(`cannot read ${file}: ${code}`);
   }
   try {
     return JSON.parse(text) as T;
   } catch {
     throw stateError(`${file} is not valid JSON (was it edited by hand?)`);
+  }
+}
+
+function readNoFollow(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import type { WriteGuard } from '../engine/apply';
 import { restorePath } from '../engine/file-change';
+import { LockLostError } from '../engine/lock';
 import { decodeLossless, sha256Of } from '../engine/bytes';
 import { DiagnosticsError, ResourceError } from '../engine/diagnostics';
 import { summarizeModel, type FileSummary } from '../engine/plan';
@@ -20,6 +22,8 @@ export interface RollbackOptions {
   stateDir: string;
   force: boolean;
   keep: number;
+  /** The run lock: a rollback that lost it stops before its next write. */
+  guard: WriteGuard;
 }
 
 /** What a rollback did to one path: put its bytes back, removed what the run created, or recreated what it deleted. */
@@ -77,6 +81,7 @@ function restoreAll(target: RunRecord, files: RecordedFile[], opts: RollbackOpti
       continue;
     }
     try {
+      opts.guard.assertHeld();
       const backup = backUp(stateDir, record.id, f.path, now);
       // Without --force, the file must still be what the run left at the moment it is replaced.
       restorePath(rootReal, f.host, previousModel(stateDir, f), opts.force ? undefined : f.after);
@@ -84,6 +89,7 @@ function restoreAll(target: RunRecord, files: RecordedFile[], opts: RollbackOpti
       report.files.push({ path: f.path, action: restoreAction(f), sensitive: f.sensitive });
     } catch (e) {
       report.errors.push(`${f.path}: ${(e as Error).message}`);
+      if (e instanceof LockLostError) break;
     }
   }
   const result = report.errors.length > 0 ? 'failed' : record.files.length > 0 ? 'changed' : 'unchanged';

@@ -8,6 +8,8 @@ import { installRemedy, runRemedy, startRemedy, waitFor, type Started } from './
 
 // Two real processes race for the run lock of one state dir, as two cron jobs (or cron
 // and a person) do. The holder runs an exec resource that sleeps, so it keeps the lock.
+// The lock file is made whole and then linked into place; no timer keeps it alive, so
+// only the holder's death (pid, start time, boot) frees it.
 
 let pkg: string;
 let dir: string;
@@ -15,8 +17,8 @@ let root: string;
 let manifest: string;
 let stateDir: string;
 
-const holderFile = () => path.join(stateDir, 'run.lock.json');
-const lockHeld = () => fs.existsSync(holderFile());
+const lockFile = () => path.join(stateDir, 'run.lock');
+const lockHeld = () => fs.existsSync(lockFile());
 const apply = (...extra: string[]) => ['apply', manifest, '--root', root, '--no-color', ...extra];
 
 /** Starts an apply that holds the lock for about `seconds`, and resolves once it holds it. */
@@ -95,33 +97,27 @@ test('a lock left by a SIGKILLed holder does not block the next run', async () =
   const holder = await startHolder(30);
   holder.child.kill('SIGKILL');
   await holder.done;
-  expect(fs.existsSync(path.join(stateDir, 'run.lock'))).toBe(true);
+  expect(fs.existsSync(lockFile())).toBe(true);
   fs.writeFileSync(path.join(dir, 'seconds'), '0');
   const next = await runRemedy(pkg, apply());
   expect(next.stderr).toBe('');
   expect(next.code).toBe(0);
-  expect(fs.existsSync(path.join(stateDir, 'run.lock'))).toBe(false);
+  expect(fs.readdirSync(stateDir).filter((n) => n.startsWith('run.lock'))).toEqual([]);
 }, 30_000);
 
-/** A lock directory left as a holder would, `ageSeconds` old, named by `holder` or by nobody. */
-function leftLock(ageSeconds: number, holder?: { pid: number; host: string; startedAt: string }): void {
-  const lock = path.join(stateDir, 'run.lock');
-  fs.mkdirSync(lock, { recursive: true });
-  if (holder) fs.writeFileSync(holderFile(), JSON.stringify({ ...holder, lockInode: fs.statSync(lock).ino }));
-  age(lock, ageSeconds);
+/** A lock file as a holder writes it: its holder, with the liveness fields it gives. */
+function leftLock(holder: Record<string, unknown>): void {
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(lockFile(), JSON.stringify({ startedAt: '2030-01-01T00:00:00.000Z', ...holder }));
 }
 
-/** The claim a run makes while it takes or releases the lock. */
-function leftClaim(pid: number, host: string, ageSeconds = 0): void {
-  const claim = path.join(stateDir, `run.lock.${pid}@${host}.claim`);
-  fs.writeFileSync(claim, '');
-  age(claim, ageSeconds);
+/** Field 22 of /proc/PID/stat: the start time a lock records for its holder. */
+function processStart(pid: number): string {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }
 
-function age(file: string, seconds: number): void {
-  const when = new Date(Date.now() - seconds * 1000);
-  fs.utimesSync(file, when, when);
-}
+const bootId = () => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
 /** The pid of a process that has ended. */
 function goneProcess(): number {
@@ -130,59 +126,103 @@ function goneProcess(): number {
   return pid;
 }
 
-const elsewhere = { pid: 4242, host: 'elsewhere', startedAt: '2030-01-01T00:00:00.000Z' };
-
-describe('a lock nobody named (its holder was killed while taking or releasing it)', () => {
-  beforeEach(() => {
-    fs.writeFileSync(path.join(dir, 'seconds'), '0');
-    leftLock(0);
-  });
+describe('a lock file left behind', () => {
+  beforeEach(() => fs.writeFileSync(path.join(dir, 'seconds'), '0'));
+  const here = () => ({ host: os.hostname(), bootId: bootId() });
 
   test.each([
-    ['no claim', () => undefined],
-    ['only the claim of a run that has ended', () => leftClaim(goneProcess(), os.hostname())],
-    ['only a claim from another host older than 10 s', () => leftClaim(4242, 'elsewhere', 11)],
-  ])('with %s is taken over at once', async (_what, claim) => {
-    claim();
+    ['its holder has ended', () => ({ ...here(), pid: goneProcess() })],
+    ['its pid is alive but is another process (the pid was reused)', () => ({ ...here(), pid: process.pid, processStart: '1' })],
+    ['it was made before the last reboot', () => ({ ...here(), pid: process.pid, processStart: processStart(process.pid), bootId: 'another-boot' })],
+  ])('is taken over when %s', async (_why, holder) => {
+    leftLock(holder());
     const run = await runCli(apply());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(fs.readdirSync(stateDir).filter((n) => n.endsWith('.claim'))).toEqual([]);
+    expect(fs.readdirSync(stateDir).filter((n) => n.startsWith('run.lock'))).toEqual([]);
   });
 
-  test.each([
-    ['a run on this host that is alive', () => leftClaim(process.ppid, os.hostname())],
-    ['a fresh claim from another host', () => leftClaim(4242, 'elsewhere')],
-  ])('with %s is respected', async (_what, claim) => {
-    claim();
+  test('is respected while its holder runs, however old the file is', async () => {
+    leftLock({ ...here(), pid: process.pid, processStart: processStart(process.pid) });
+    const old = new Date(Date.now() - 86_400_000);
+    fs.utimesSync(lockFile(), old, old);
     const run = await runCli(apply());
     expect(run.code).toBe(75);
-    expect(run.stderr).toContain('holder unknown');
+    expect(run.stderr).toContain(`pid ${process.pid} on ${os.hostname()}`);
   });
-});
 
-describe('a lock held from another host (only its mtime tells whether it is alive)', () => {
-  beforeEach(() => fs.writeFileSync(path.join(dir, 'seconds'), '0'));
-
-  test('is respected while it is fresh', async () => {
-    leftLock(0, elsewhere);
+  test('from another host is never taken over, and the message says how to free it', async () => {
+    leftLock({ pid: 4242, host: 'elsewhere' });
+    const old = new Date(Date.now() - 86_400_000);
+    fs.utimesSync(lockFile(), old, old);
     const run = await runCli(apply());
     expect(run.code).toBe(75);
     expect(run.stderr).toContain('pid 4242 on elsewhere, started 2030-01-01T00:00:00.000Z');
+    expect(run.stderr).toContain('remove the lock file by hand');
   });
 
-  test('is taken over once it has not been refreshed for 150 s', async () => {
-    leftLock(600, elsewhere);
+  test('that remedy did not write is never removed', async () => {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(lockFile(), 'not json');
     const run = await runCli(apply());
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(75);
+    expect(run.stderr).toContain('not one remedy wrote');
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe('not json');
   });
+
+  test.each([
+    ['names no holder', undefined, 0],
+    ['names a holder that has ended', () => goneProcess(), 0],
+    ['names a holder that runs', () => process.pid, 75],
+  ])('of an earlier version (a directory) that %s', async (_what, pid, code) => {
+    fs.mkdirSync(lockFile(), { recursive: true });
+    if (pid) fs.writeFileSync(path.join(stateDir, 'run.lock.json'), JSON.stringify({ pid: pid(), host: os.hostname() }));
+    expect((await runCli(apply())).code).toBe(code);
+  });
+});
+
+test('a holder stopped (SIGSTOP) for longer than any refresh interval keeps the lock', async () => {
+  const holder = await startHolder(1);
+  holder.child.kill('SIGSTOP');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const second = await runRemedy(pkg, apply());
+  expect(second.code).toBe(75);
+  holder.child.kill('SIGCONT');
+  expect((await holder.done).code).toBe(0);
+  expect(fs.readFileSync(path.join(root, 'etc', 'motd'), 'utf8')).toBe('managed\n');
+}, 30_000);
+
+test.each([
+  ['removed by hand', () => fs.rmSync(lockFile())],
+  ['removed and taken by another run', () => (fs.rmSync(lockFile()), leftLock({ pid: process.pid, host: os.hostname(), processStart: processStart(process.pid) }))],
+])('a holder whose lock was %s stops before its next write', async (_how, steal) => {
+  const holder = await startHolder(2);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the holder is in its sleep
+  steal();
+  const first = await holder.done;
+  expect(first.code).not.toBe(0);
+  expect(first.stdout).toContain('no longer this run');
+  expect(fs.existsSync(path.join(root, 'etc', 'motd'))).toBe(false);
+}, 30_000);
+
+test('an apply of a manifest that does not load creates nothing: no state dir, no lock', async () => {
+  fs.writeFileSync(manifest, 'resources:\n  - id: x\n    type: fiel\n');
+  const run = await runCli(apply());
+  expect(run.code).toBe(1);
+  expect(fs.readdirSync(root)).toEqual(['etc']);
+});
+
+test('an apply whose plan fails creates nothing either', async () => {
+  fs.writeFileSync(manifest, 'resources:\n  - id: x\n    type: file\n    path: /nope/motd\n    content: x\n');
+  const run = await runCli(apply());
+  expect(run.code).toBe(1);
+  expect(fs.readdirSync(root)).toEqual(['etc']);
 });
 
 test('a state dir that cannot be made is a usage error, not a crash', async () => {
   fs.writeFileSync(path.join(dir, 'file'), '');
   const run = await runCli(apply('--state-dir', path.join(dir, 'file', 'state')));
   expect(run.code).toBe(1);
-  expect(run.stderr).toContain('the run lock in');
+  expect(run.stderr).toContain(`cannot read ${path.join(dir, 'file', 'state')}`);
   expect(run.stderr).not.toContain('internal error');
 });

@@ -25,7 +25,7 @@ const logLines = () => fs.readFileSync(logFile, 'utf8').trimEnd().split('\n');
 test('--log-format json: one JSON object a line, with resource ids and timings', async () => {
   expect((await apply('json')).code).toBe(0);
   const events = logLines().map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(events.map((e) => e.msg)).toEqual(['run lock taken', 'planned', 'resource applied', 'apply done']);
+  expect(events.map((e) => e.msg)).toEqual(['planned', 'run lock taken', 'planned', 'resource applied', 'apply done']);
   expect(events.find((e) => e.msg === 'resource applied')).toMatchObject({ command: 'apply', resource: 'file.motd[/etc/motd]', status: 'changed' });
   expect(typeof events.find((e) => e.msg === 'apply done')!.ms).toBe('number');
   // The run id names the run record (`remedy history`, `remedy rollback ID`).
@@ -35,8 +35,8 @@ test('--log-format json: one JSON object a line, with resource ids and timings',
 test('--log-format pretty: one readable line an event, no colour in a file', async () => {
   expect((await apply('pretty')).code).toBe(0);
   const lines = logLines();
-  expect(lines).toHaveLength(4);
-  expect(lines[2]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: resource applied \{.*"resource":"file\.motd\[\/etc\/motd\]".*\}$/);
+  expect(lines).toHaveLength(5); // planned, lock taken, planned again under the lock, applied, done
+  expect(lines[3]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: resource applied \{.*"resource":"file\.motd\[\/etc\/motd\]".*\}$/);
   expect(lines.join('\n')).not.toContain('\u001b[');
 });
 

@@ -129,3 +129,59 @@ describe('a link swapped in between plan and apply', () => {
     expect(fs.readdirSync(path.join(outside, 'dir'))).toEqual(['app.conf']);
   });
 });
+
+describe('the default state dir (<root>/var/lib/remedy) is confined like a managed path', () => {
+  const stateDir = () => path.join(root, 'var/lib/remedy');
+  async function applyEdit() {
+    const manifest = path.join(work, 'manifest.yml');
+    fs.writeFileSync(manifest, `resources:${EDIT('/etc/app/app.conf')}\n`);
+    const before = snapshot(outside);
+    const run = await watched(() => runCli(['apply', manifest, '--root', root, '--no-color']));
+    expectConfined(before, run.stdout + run.stderr);
+    return run;
+  }
+  const refused = (run: { code: number; stderr: string }, why: string) => {
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot be trusted');
+    expect(run.stderr).toContain(why);
+    expect(fs.readFileSync(path.join(root, 'etc/app/app.conf'), 'utf8')).toBe(APP);
+  };
+
+  test('an absolute link is taken inside the root: the records land under the root', async () => {
+    fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true });
+    link(outside, 'var/lib/remedy');
+    const run = await applyEdit();
+    expect(run.code).toBe(0);
+    expect(fs.readdirSync(path.join(root, outside))).toEqual(expect.arrayContaining(['runs', 'backups', 'written.json']));
+  });
+
+  test.each([
+    ['var', () => link('../outside', 'var')],
+    ['var/lib', () => (fs.mkdirSync(path.join(root, 'var')), link('../../outside', 'var/lib'))],
+    ['var/lib/remedy', () => (fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true }), link('../../../outside', 'var/lib/remedy'))],
+  ])('a relative link at %s that leads out is refused, by plan and apply alike', async (_at, arrange) => {
+    arrange();
+    refused(await applyEdit(), 'it leads out of the root');
+    const plan = await watched(() => runCli(['plan', path.join(work, 'manifest.yml'), '--root', root]));
+    expect(plan.stderr).toContain('cannot be trusted');
+  });
+
+  test.each(['backups', 'runs', 'written.json'])('an entry of the state dir that is a link (%s) is refused', async (entry) => {
+    fs.mkdirSync(stateDir(), { recursive: true, mode: 0o700 });
+    fs.symlinkSync(path.join(outside, 'dir'), path.join(stateDir(), entry));
+    refused(await applyEdit(), `${entry} is a symbolic link`);
+  });
+
+  test('a directory on the way that others may write is refused (they could swap in a link)', async () => {
+    fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true });
+    fs.chmodSync(path.join(root, 'var/lib'), 0o777);
+    refused(await applyEdit(), 'others may write in it (mode 0777)');
+  });
+
+  test('a sticky directory on the way (like /tmp) is accepted', async () => {
+    fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true });
+    fs.chmodSync(path.join(root, 'var/lib'), 0o1777);
+    expect((await applyEdit()).code).toBe(0);
+    expect(fs.statSync(stateDir()).mode & 0o777).toBe(0o700);
+  });
+});

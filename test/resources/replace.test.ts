@@ -77,7 +77,7 @@ describe('replace: matching and replacement syntax', () => {
 
 describe('replace: zero-width patterns', () => {
   test('terminate, and a convergent one works', () => {
-    const out = run('http {\nserver_tokens on;\n}\n', { pattern: '^(?=server_tokens on;)', replacement: '# ' });
+    const out = run('http {\nserver_tokens on;\n}\n', { pattern: '^(?:)(server_tokens on;)', replacement: '# \\1' });
     expect(out.text).toBe('http {\n# server_tokens on;\n}\n');
   });
 
@@ -187,7 +187,7 @@ describe('replace: idempotence', () => {
     { pattern: '\\.phpp\\b', replacement: '.php' },
     { pattern: '[ \\t]+$' },
     { pattern: '\\n{3,}', replacement: '\\n\\n' },
-    { pattern: '^(?=server_tokens on;)', replacement: '# ' },
+    { pattern: '^(server_tokens on;)', replacement: '# \\1' },
     { pattern: '^x=1$', replacement: 'x=2', after: '^\\[b\\]', before: '^\\[' },
   ];
   const texts = [WP_LIKE.replace(".php'", ".phpp'"), '', 'a  \r\n\r\n\r\n\r\nserver_tokens on;\r\n', '[a]\nx=1\n[b]\nx=1\n[c]\nx=1'];
