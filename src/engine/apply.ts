@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCommand, showCommand } from './exec';
+import { ResourceError } from './diagnostics';
 import { applyFileChange, restorePath } from './file-change';
 import { LockLostError } from './lock';
 import type { FileChange, Plan, ResourcePlan } from './plan';
@@ -237,11 +238,21 @@ function firstResourceOfEachFile(plan: Plan): Map<ResourcePlan, FileChange> {
 export async function runCommands(commands: CommandSpec[], root: string): Promise<string | undefined> {
   const outputs: string[] = [];
   for (const cmd of commands) {
-    const res = await runCommand(commandInRoot(cmd, root));
+    const res = await runCommand(inRootNow(cmd, root));
     outputs.push(res.stdout + res.stderr);
     if (res.timedOut || !(cmd.returns ?? [0]).includes(res.code ?? -1)) throw new StepFailure(`${showCommand(cmd.argv)} ${failureText(res, cmd)}`, outputs.join(''));
   }
   return commands.length > 0 ? outputs.join('') : undefined;
+}
+
+/** The cwd resolved again at run time: a link swapped in since the plan fails the step, it is not a crash. */
+function inRootNow(cmd: CommandSpec, root: string): CommandSpec {
+  try {
+    return commandInRoot(cmd, root);
+  } catch (e) {
+    if (e instanceof ResourceError) throw new StepFailure(e.message);
+    throw e;
+  }
 }
 
 function failureText(res: CommandResult, cmd: CommandSpec): string {

@@ -2,7 +2,9 @@ import { ResourceError, withoutSecrets, type Diagnostic, type SourcePos } from '
 import { encodeLossless, formatMode, isBinary, sha256Of } from './bytes';
 import { unifiedPatch } from './diff';
 import { WantedPaths } from './fold';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { resolveInRoot } from './root';
 import type { ActionKind, ActionVerb, CommandSpec, FileModel, MachineLookup, PathKind, ResolvedResource, TransformContext } from './types';
 import type { SystemState } from './read';
 import type { ValidationNote } from './plan-validate';
@@ -123,7 +125,7 @@ export function planChanges(
   if (diagnostics.length > 0) return { diagnostics };
   checkWholeFold(touchedBy, wanted, state, lookup, diagnostics);
   const files = wanted.models().flatMap(([host, model]) => fileChange(host, model, state, touchedBy.get(host)!));
-  checkParents(files, state, touchedBy, diagnostics);
+  checkDirectories(root, resources, planned, files, state, touchedBy, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
   return { plan: { formatVersion: PLAN_FORMAT_VERSION, manifest, root, resources: planned, files, verify, summary: summarize(planned, files) }, diagnostics };
 }
@@ -202,21 +204,61 @@ function refoldProblem(wanted: WantedPaths, host: string, rs: ResolvedResource[]
   return undefined;
 }
 
-/** A path can only be created where its directory exists, will exist, or create_parents allows it. */
-function checkParents(files: FileChange[], state: SystemState, touchedBy: Map<string, ResolvedResource[]>, diagnostics: Diagnostic[]): void {
-  const plannedDirs = new Set(files.filter((f) => f.action === 'mkdir').map((f) => f.host));
-  for (const f of files) {
-    if (!['create', 'mkdir', 'link'].includes(f.action) || state.files.get(f.host)!.parentExists) continue;
-    const rs = touchedBy.get(f.host)!;
-    if (plannedDirs.has(path.dirname(f.host)) || rs.some((r) => r.spec.create_parents === true)) continue;
-    diagnostics.push({
-      severity: 'error',
-      summary: `the directory ${path.dirname(f.path)} does not exist, so ${f.path} cannot be created`,
-      hint: 'create it with a file resource (ensure: directory), or set create_parents: true on a file resource',
-      resourceId: rs[0].id,
-      source: rs[0].source,
-    });
+/**
+ * In apply order (each file is written at the first resource that touches it): a path can
+ * only be created where its directory exists or an earlier step makes it (ensure:
+ * directory, create_parents), and a command's cwd must be a directory inside the root by
+ * the time it runs (refreshes run after every write).
+ */
+function checkDirectories(root: string, resources: ResolvedResource[], planned: ResourcePlan[], files: FileChange[], state: SystemState, touchedBy: Map<string, ResolvedResource[]>, diagnostics: Diagnostic[]): void {
+  const firstWrite = new Map(files.map((f) => [f.host, f]));
+  const made = new Set<string>();
+  const refreshCwds: [ResolvedResource, string][] = [];
+  resources.forEach((r, index) => {
+    const host = state.hostOf.get(index);
+    const f = host === undefined ? undefined : firstWrite.get(host);
+    if (f) {
+      firstWrite.delete(f.host);
+      checkParent(f, state, touchedBy.get(f.host)!, made, diagnostics);
+    }
+    const cwd = r.spec.cwd;
+    if (host !== undefined || typeof cwd !== 'string') return;
+    if (planned[index].commands.length > 0) checkCwd(root, r, cwd, made, diagnostics);
+    else if (planned[index].refresh.length > 0) refreshCwds.push([r, cwd]);
+  });
+  for (const [r, cwd] of refreshCwds) checkCwd(root, r, cwd, made, diagnostics);
+}
+
+function checkParent(f: FileChange, state: SystemState, rs: ResolvedResource[], made: Set<string>, diagnostics: Diagnostic[]): void {
+  const createsParents = rs.some((r) => r.spec.create_parents === true);
+  if (f.action === 'mkdir') made.add(f.host);
+  if (!['create', 'mkdir', 'link'].includes(f.action) || state.files.get(f.host)!.parentExists) return;
+  if (createsParents) {
+    for (let d = path.dirname(f.host); !made.has(d) && d !== path.dirname(d); d = path.dirname(d)) made.add(d);
+    return;
   }
+  if (made.has(path.dirname(f.host))) return;
+  diagnostics.push({
+    severity: 'error',
+    summary: `the directory ${path.dirname(f.path)} does not exist, so ${f.path} cannot be created`,
+    hint: 'create it with a file resource (ensure: directory) before this one, or set create_parents: true on a file resource',
+    resourceId: rs[0].id,
+    source: rs[0].source,
+  });
+}
+
+function checkCwd(root: string, r: ResolvedResource, cwd: string, made: Set<string>, diagnostics: Diagnostic[]): void {
+  try {
+    const host = resolveInRoot(root, cwd);
+    if (made.has(host) || isDirectory(host)) return;
+    throw new ResourceError(`cwd ${cwd} does not exist (or is not a directory), so the command cannot run`, 'create it with a file resource (ensure: directory) before this one, or fix cwd', 'cwd');
+  } catch (e) {
+    diagnostics.push(resourceDiagnostic(r, e));
+  }
+}
+
+function isDirectory(host: string): boolean {
+  return fs.statSync(host, { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
 /** Equal for every field the wanted model sets; an unset mode or owner means "keep". */

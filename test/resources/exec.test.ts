@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { applyPlan } from '../../src/engine/apply';
 import { probeIo } from '../../src/engine/read';
+import { makePlan } from '../../src/engine/run';
 import { execKind, planExec, readExec, type ExecSpec, type ExecState } from '../../src/resources/exec';
 import { runInRoot } from '../helpers/cli';
 import { refusal, rejection } from '../helpers/refusal';
@@ -213,5 +215,79 @@ describe('exec through the CLI', () => {
     expect(run.code).toBe(4);
     expect(run.stdout).toContain("skipped: 'fails' failed");
     expect(fs.existsSync(path.join(root, 'etc/after'))).toBe(false);
+  });
+});
+
+describe('exec cwd is checked at plan, in apply order', () => {
+  let root: string;
+  beforeEach(() => {
+    root = tempRoot();
+    fs.mkdirSync(path.join(root, 'etc'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const earlierFile = `
+  - id: first
+    type: file
+    path: /etc/first
+    content: "x"`;
+  const exec = (cwd: string, extra = '') => `
+  - id: build
+    type: exec
+    command: ["true"]
+    cwd: ${cwd}${extra}`;
+
+  test.each([
+    ['a link that leaves the root', () => fs.symlinkSync('../..', path.join(root, 'etc/rel')), '/etc/rel', 'path /etc/rel leaves the root'],
+    ['a missing directory (no guard)', () => undefined, '/srv/app', 'cwd /srv/app does not exist (or is not a directory)'],
+    ['a file', () => fs.writeFileSync(path.join(root, 'etc/file'), ''), '/etc/file', 'cwd /etc/file does not exist (or is not a directory)'],
+  ])('%s: plan fails, apply writes nothing', async (_what, arrange, cwd, message) => {
+    arrange();
+    for (const command of ['plan', 'apply']) {
+      const run = await runInRoot(root, command, earlierFile + exec(cwd));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).toContain('[build]');
+      expect(run.stderr).not.toContain('internal error');
+    }
+    expect(fs.existsSync(path.join(root, 'etc/first'))).toBe(false);
+  });
+
+  test('a cwd an earlier resource creates is fine; a later one is too late', async () => {
+    const dir = `
+  - id: dir
+    type: file
+    path: /srv/app
+    ensure: directory
+    create_parents: true`;
+    expect((await runInRoot(root, 'apply', dir + exec('/srv/app'))).code).toBe(2);
+    fs.rmSync(path.join(root, 'srv'), { recursive: true });
+    const late = await runInRoot(root, 'plan', exec('/srv/app') + dir);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('cwd /srv/app does not exist');
+  });
+
+  test('a refresh runs after every write: a directory made later counts', async () => {
+    const run = await runInRoot(root, 'apply', `${exec('/srv/app', '\n    refresh_only: true')}
+  - id: conf
+    type: file
+    path: /srv/app/app.conf
+    content: "x"
+    create_parents: true
+    notify: [build]`);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('refreshed (notified by conf)');
+  });
+
+  test('a cwd swapped to a link out of the root after plan fails the step, not the run', async () => {
+    fs.mkdirSync(path.join(root, 'srv'));
+    const manifest = path.join(root, 'manifest.yml');
+    fs.writeFileSync(manifest, `resources:${exec('/srv')}\n`);
+    const { plan } = await makePlan({ manifest, root, vars: {} });
+    fs.rmdirSync(path.join(root, 'srv'));
+    fs.symlinkSync('../..', path.join(root, 'srv'));
+    const result = await applyPlan(plan!);
+    expect(result.failed).toBe(1);
+    expect(result.outcomes[0].message).toContain('leaves the root');
   });
 });

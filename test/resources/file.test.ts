@@ -250,6 +250,20 @@ describe('file: through the CLI on a real tree', () => {
     expect(fs.readlinkSync(path.join(root, 'srv/app/releases/current'))).toBe('v2');
   });
 
+  test('directories create_parents makes count as existing for later resources, not earlier ones', async () => {
+    const first = `\n  - id: app\n    type: file\n    path: /opt/app/etc/app.conf\n    content: "a\\n"\n    create_parents: true`;
+    const later = `\n  - id: extra\n    type: file\n    path: /opt/app/etc/extra.conf\n    content: "b\\n"`;
+    const parent = `\n  - id: log\n    type: file\n    path: /opt/app/log.conf\n    content: "c\\n"`;
+    const early = await cli('plan', later + first);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('the directory /opt/app/etc does not exist, so /opt/app/etc/extra.conf cannot be created');
+    const apply = await cli('apply', first + later + parent);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(2);
+    expect(fs.readdirSync(path.join(root, 'opt/app/etc')).sort()).toEqual(['app.conf', 'extra.conf']);
+    expect(fs.readFileSync(path.join(root, 'opt/app/log.conf'), 'utf8')).toBe('c\n');
+  });
+
   test('ensure file follows a link to the file it points to (like line and ini)', async () => {
     fs.writeFileSync(path.join(root, 'etc/real.conf'), 'old\n');
     fs.symlinkSync('real.conf', path.join(root, 'etc/app.conf'));
