@@ -124,7 +124,7 @@ async function converge(name: string, files: ScheduleFiles, flags: ScheduleFlags
   const resources = Object.entries(files).map(([role, wanted]) => fileResource(role, paths[role as keyof ScheduleFiles], wanted));
   const diagnostics: Diagnostic[] = [];
   const state = await readSystem(resources, root, diagnostics, stateDirOf({ root }));
-  const planned = diagnostics.length > 0 ? { diagnostics } : planChanges(subject, root, resources, state, machineLookup(root));
+  const planned = diagnostics.length > 0 ? { diagnostics } : planChanges(subject, root, resources, state, machineLookup(root, path.dirname(subject)));
   if (!planned.plan) {
     reportDiagnostics('schedule', planned.diagnostics, { format: 'human', color: flags.color });
     return EXIT.error;

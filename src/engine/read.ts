@@ -89,14 +89,18 @@ export function readModel(host: string): FileModel {
   }
 }
 
-/** Source files and user/group names, each read once, for the pure plan fold. */
-export function machineLookup(root: string): MachineLookup {
+/**
+ * Source files and user/group names, each read once, for the pure plan fold. A source must
+ * be inside `sourceRoot` (the top manifest's folder), links resolved: a manifest cannot
+ * show a file of the controller (/etc/shadow, a key) in a diff by naming it as a source.
+ */
+export function machineLookup(root: string, sourceRoot: string): MachineLookup {
   const sources = new Map<string, string>();
   const users = idTable(root, '/etc/passwd', 'user');
   const groups = idTable(root, '/etc/group', 'group');
   return {
     readSource(file) {
-      if (!sources.has(file)) sources.set(file, readSourceFile(file));
+      if (!sources.has(file)) sources.set(file, readSourceFile(file, sourceRoot));
       return sources.get(file)!;
     },
     userId: users,
@@ -104,12 +108,23 @@ export function machineLookup(root: string): MachineLookup {
   };
 }
 
-function readSourceFile(file: string): string {
+function readSourceFile(file: string, sourceRoot: string): string {
+  const outside = (why: string) => new ResourceError(`source ${file} ${why}, outside the manifest's folder ${sourceRoot}`, "keep source files in the manifest's folder or below it (e.g. files/), and give them relative to the manifest that declares them", 'source');
+  if (!isWithin(sourceRoot, file)) throw outside('is');
+  let real: string;
   try {
-    return decodeLossless(fs.readFileSync(file));
+    real = fs.realpathSync(file);
+    if (!isWithin(fs.realpathSync(sourceRoot), real)) throw outside('is a link that leads');
+    return decodeLossless(fs.readFileSync(real));
   } catch (e) {
+    if (e instanceof ResourceError) throw e;
     throw new ResourceError(`cannot read source ${file}: ${(e as NodeJS.ErrnoException).code}`, 'source is relative to the manifest that declares the resource');
   }
+}
+
+function isWithin(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**

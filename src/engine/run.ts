@@ -61,7 +61,7 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   if (!manifest) return { diagnostics };
   const state = await readSystem(manifest.resources, opts.root, diagnostics, opts.stateDir);
   if (diagnostics.length > 0) return { diagnostics };
-  const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root), manifest.verify);
+  const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root, path.dirname(path.resolve(opts.manifest))), manifest.verify);
   if (planned.plan && opts.validate !== false) {
     const refused = await validateCandidates(planned.plan);
     if (refused.length > 0) return { diagnostics: refused };

@@ -4,7 +4,7 @@ import { restorePath } from '../../src/engine/file-change';
 import { sameModel } from '../../src/engine/plan';
 import type { FileModel, TransformContext } from '../../src/engine/types';
 import { fileKind, parseMode, transformFile, type FileSpec } from '../../src/resources/file';
-import { runInRoot } from '../helpers/cli';
+import { runCli, runInRoot } from '../helpers/cli';
 import { noMachine } from '../helpers/machine';
 import { refusal } from '../helpers/refusal';
 import { tempRoot } from '../helpers/tree';
@@ -291,5 +291,44 @@ describe('file: through the CLI on a real tree', () => {
     restorePath(rootReal, host, { type: 'directory', mode: 0o750 });
     expect(fs.statSync(host).isDirectory()).toBe(true);
     expect(fs.statSync(host).mode & 0o7777).toBe(0o750);
+  });
+});
+
+describe('file: source stays in the manifest folder', () => {
+  let work: string;
+  let root: string;
+  let manifestDir: string;
+  const secret = 'SECRET-hostname-of-the-controller';
+  beforeEach(() => {
+    work = tempRoot();
+    root = path.join(work, 'root');
+    manifestDir = path.join(work, 'site');
+    fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+    fs.mkdirSync(path.join(manifestDir, 'roles/web/files'), { recursive: true });
+    fs.writeFileSync(path.join(manifestDir, 'roles/web/files/motd'), 'from the role\n');
+    fs.writeFileSync(path.join(work, 'hostname'), `${secret}\n`);
+  });
+  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  async function planWith(source: string, manifest = 'site.yml') {
+    fs.writeFileSync(path.join(manifestDir, manifest), `resources:\n  - id: motd\n    type: file\n    path: /etc/motd\n    source: ${JSON.stringify(source)}\n`);
+    return runCli(['plan', path.join(manifestDir, manifest), '--root', root, '--no-color', '--format', 'json']);
+  }
+
+  test('a source below the manifest is read', async () => {
+    const run = await planWith('roles/web/files/motd');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('from the role');
+  });
+
+  test.each([
+    ['.. out of the folder', () => '../hostname'],
+    ['an absolute path outside', () => path.join(work, 'hostname')],
+    ['a link in files/ that leads out', () => (fs.symlinkSync(path.join(work, 'hostname'), path.join(manifestDir, 'roles/web/files/link')), 'roles/web/files/link')],
+  ])('%s is refused, and its content never shown', async (_what, source) => {
+    const run = await planWith(source());
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toContain(`outside the manifest's folder ${manifestDir}`);
+    expect(run.stdout + run.stderr).not.toContain(secret);
   });
 });
