@@ -47,7 +47,8 @@ export function compileRegex(source: string, field: string, opts: { multiline?: 
     return new Regex(source, RE2JS.compile(pythonEndAnchor(body), flags));
   } catch (err) {
     throw new ResourceError(
-      `${field} is not a valid regular expression: ${(err as Error).message.replace(/^error parsing regexp: /, '')}`,
+      // Without the fragment RE2 quotes: the pattern of a sensitive resource may hold the secret.
+      `${field} is not a valid regular expression: ${(err as Error).message.replace(/^error parsing regexp: /, '').replace(/: `[\s\S]*`$/, '')}`,
       `fix the pattern in '${field}'; escape literal characters such as ( [ . * + ? with a backslash`,
       field,
     );

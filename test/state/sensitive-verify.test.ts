@@ -48,3 +48,17 @@ test('the JSON plan carries no sha256 or size of a sensitive file', async () => 
     expect(side).not.toHaveProperty('size');
   }
 });
+
+test('a sensitive pattern that does not compile is not echoed in any format or the log', async () => {
+  const file = path.join(dir, 'bad.yml');
+  fs.writeFileSync(file, `resources:\n  - id: pw\n    type: replace\n    path: /etc/app.env\n    pattern: 'PIN=(?P<secret-pin-Zq9xW>x)'\n    replacement: x\n    sensitive: true\n`);
+  const outputs: string[] = [];
+  for (const format of ['human', 'json', 'markdown']) {
+    const log = path.join(dir, `${format}.log`);
+    const run = await runCli(['plan', file, '--root', root, '--no-color', '--format', format, '--log-file', log, '--log-level', 'debug']);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toContain('pattern is not a valid regular expression');
+    outputs.push(run.stdout, run.stderr, fs.readFileSync(log, 'utf8'));
+  }
+  expect(outputs.join('\n')).not.toContain('secret-pin-Zq9xW');
+});
