@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { ResourceError } from '../engine/diagnostics';
 import type { ActionKind, CommandSpec, PlannedAction, ProbeIo } from '../engine/types';
 
 export interface ServiceSpec {
@@ -72,10 +73,29 @@ function sysvEnabled(name: string): boolean {
 
 async function readService(spec: ServiceSpec, io: ProbeIo): Promise<ServiceState> {
   const manager = detectManager();
+  // A status command of one's own means a service outside the service manager: its commands are the user's.
+  if (spec.status_command === undefined && !(await serviceExists(spec.name, manager, io))) throw unknownService(spec.name, manager);
   const running = (await io.run(serviceCommand(spec, manager, 'status'))).code === 0;
   if (spec.enable === undefined) return { manager, running };
   const enabled = manager === 'systemd' ? (await io.run({ argv: ['systemctl', 'is-enabled', '--quiet', spec.name] })).code === 0 : sysvEnabled(spec.name);
   return { manager, running, enabled };
+}
+
+/**
+ * A misspelled name must not read as "stopped" (`service apache status` says
+ * "unrecognized service" and exits non-zero, like a stopped one): systemd says
+ * LoadState=not-found; without systemd a service is a script in /etc/init.d.
+ */
+async function serviceExists(name: string, manager: ServiceManager, io: ProbeIo): Promise<boolean> {
+  if (manager === 'sysv') return fs.existsSync(`/etc/init.d/${name}`);
+  const res = await io.run({ argv: ['systemctl', 'show', '--property=LoadState', '--value', name] });
+  return res.code === 0 && res.stdout.trim() !== 'not-found';
+}
+
+function unknownService(name: string, manager: ServiceManager): ResourceError {
+  const where = manager === 'systemd' ? `systemd has no unit ${name}` : `there is no /etc/init.d/${name}`;
+  const list = manager === 'systemd' ? 'systemctl list-unit-files --type=service' : 'ls /etc/init.d';
+  return new ResourceError(`service '${name}' does not exist on this machine (${where})`, `fix name (${list} lists the services), or give status_command and the other *_command fields for a service run outside the service manager`, 'name');
 }
 
 /** Pure: start/stop/enable now; a reload or restart after all file writes when notified. */

@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { planService, serviceCommand, serviceKind, type ServiceSpec, type ServiceState } from '../../src/resources/service';
 import type { CommandSpec } from '../../src/engine/types';
+import { runInRoot } from '../helpers/cli';
+import { tempRoot } from '../helpers/tree';
 
 const apache: ServiceSpec = { id: 'apache', name: 'apache2' };
 const argvs = (cmds: CommandSpec[] | undefined) => (cmds ?? []).map((c) => c.argv.join(' '));
@@ -72,5 +76,36 @@ describe('service plan', () => {
     const state = await serviceKind.read({ ...apache, status_command: ['my-status'] }, io);
     expect(state.running).toBe(false);
     expect(seen).toEqual([['my-status']]);
+  });
+});
+
+describe('a service that does not exist', () => {
+  let root: string;
+  beforeEach(() => (root = tempRoot()));
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  const service = (extra = '') => `
+  - id: conf
+    type: file
+    path: /site.conf
+    content: "x"
+    notify: [web]
+  - id: web
+    type: service
+    name: remedy-no-such-service
+    ensure: running${extra}`;
+
+  test('is a plan error naming the field, not "stopped"; nothing is written', async () => {
+    for (const command of ['plan', 'apply']) {
+      const run = await runInRoot(root, command, service());
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("service 'remedy-no-such-service' does not exist on this machine");
+      expect(run.stderr).toContain('[web]');
+    }
+    expect(fs.existsSync(path.join(root, 'site.conf'))).toBe(false);
+  });
+
+  test('with a status_command of its own, it is the user\'s service and is not looked up', async () => {
+    const run = await runInRoot(root, 'plan', service('\n    status_command: ["true"]\n    reload_command: ["true"]'));
+    expect(run.code).toBe(2);
   });
 });
