@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { Plan } from '../engine/plan';
@@ -9,6 +10,11 @@ import type { RunLog } from './log';
 
 /** `plan --out FILE`: saves what apply needs; a file that cannot be written is an error (exit 1). */
 export function savePlan(file: string, plan: Plan, sources: ManifestSources, flags: CommonFlags, log: RunLog): boolean {
+  const input = inputAt(file, plan, sources);
+  if (input) {
+    reportDiagnostics('plan', [{ severity: 'error', summary: `--out ${file} is ${input}: saving the plan there would overwrite it`, hint: 'give another file, e.g. --out plan.json' }], flags);
+    return false;
+  }
   try {
     writeSavedPlan(file, plan, sources, VERSION);
   } catch (e) {
@@ -20,6 +26,22 @@ export function savePlan(file: string, plan: Plan, sources: ManifestSources, fla
   const root = plan.root === '/' ? '' : ` --root ${plan.root}`;
   process.stderr.write(`Saved the plan to ${file} (mode 0600: it holds the new content of ${plan.files.length} file(s)). Apply exactly this plan with: remedy apply ${file}${root}\n`);
   return true;
+}
+
+/** What the run reads that `file` is (links resolved), if anything. */
+function inputAt(file: string, plan: Plan, sources: ManifestSources): string | undefined {
+  const target = realPath(file);
+  if (sources.files.some((f) => realPath(f) === target)) return 'a manifest of this run';
+  if (plan.files.some((f) => realPath(f.host) === target)) return 'a file this plan manages';
+  return undefined;
+}
+
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
 }
 
 /**

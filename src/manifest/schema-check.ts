@@ -58,15 +58,31 @@ function describe(e: ErrorObject, where: string): { summary: string; hint?: stri
     case 'enum':
       return { summary: `${where} must be one of: ${p.allowedValues.join(', ')}`, hint: 'use one of the listed values' };
     case 'const':
-      return { summary: `${where} must be ${JSON.stringify(p.allowedValue)}` };
+      return { summary: `${where} must be ${JSON.stringify(p.allowedValue)}`, hint: `write ${JSON.stringify(p.allowedValue)}` };
     case 'type':
-      return { summary: `${where} must be ${p.type}`, hint: p.type === 'string' ? 'quote the value, e.g. "Off", "0644"' : undefined };
+      return typeError(where, String(p.type).split(','));
     case 'pattern':
-      return { summary: `${where} must match ${p.pattern}` };
+      return { summary: `${where} must match ${p.pattern}`, hint: 'see the field\'s description in `remedy schema`' };
     case 'oneOf':
     case 'anyOf':
       return { summary: `${where} ${e.message}`, hint: 'see the field\'s description in `remedy schema`' };
     default:
       return { summary: `${where} ${e.message}` };
   }
+}
+
+/** What to write for each JSON type, as YAML: the hint a type error needs. */
+const TYPE_EXAMPLES: Record<string, [string, string]> = {
+  string: ['a string', 'quote the value, e.g. "Off", "0644"'],
+  integer: ['a whole number', 'write digits without quotes, e.g. 30'],
+  number: ['a number', 'write it without quotes, e.g. 2.5'],
+  boolean: ['true or false', 'write true or false without quotes'],
+  array: ['a list', 'write a list: [a, b] or one "- item" per line'],
+  object: ['a mapping', 'write "key: value" lines indented under it'],
+  null: ['null', 'write null'],
+};
+
+function typeError(where: string, types: string[]): { summary: string; hint: string } {
+  const known = types.map((t) => TYPE_EXAMPLES[t] ?? [t, '']);
+  return { summary: `${where} must be ${known.map(([what]) => what).join(' or ')}`, hint: known.map(([, how]) => how).filter((h) => h !== '').join('; or ') };
 }

@@ -81,6 +81,20 @@ describe('remedy plan --out', () => {
     expect(run.stderr).toContain('--out');
   });
 
+  test.each([
+    ['the manifest', (t: { manifest: string }) => t.manifest, 'a manifest of this run'],
+    ['a link to the manifest', (t: { manifest: string; dir: string }) => (fs.symlinkSync(t.manifest, path.join(t.dir, 'link.yml')), path.join(t.dir, 'link.yml')), 'a manifest of this run'],
+    ['a file the plan writes', (t: { root: string }) => path.join(t.root, 'etc/banner'), 'a file this plan manages'],
+  ])('an --out onto %s is refused and nothing is overwritten', async (_what, target, why) => {
+    const tree = await savedPlan();
+    const out = target(tree);
+    const before = fs.existsSync(out) ? fs.readFileSync(out) : undefined;
+    const run = await remedy('plan', tree.manifest, tree.root, ['--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(why);
+    expect(fs.existsSync(out) ? fs.readFileSync(out) : undefined).toEqual(before);
+  });
+
   test('the manifest digest covers includes and effective vars, and nothing else', async () => {
     const tree = makeTree({ 'etc/motd': 'Welcome\n' });
     fs.writeFileSync(path.join(tree.dir, 'common.yml'), '# shared\nvars:\n  who: ops\n');
