@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCommand, showCommand } from './exec';
 import { ResourceError } from './diagnostics';
-import { applyFileChange, restorePath } from './file-change';
+import { applyFileChange, removeMadeDirs, restorePath } from './file-change';
 import { LockLostError } from './lock';
 import type { FileChange, Plan, ResourcePlan } from './plan';
 import { commandInRoot, hasNoLink } from './root';
@@ -91,6 +91,7 @@ async function rollBack(plan: Plan, result: ApplyResult, guard: WriteGuard): Pro
     try {
       guard.assertHeld();
       restorePath(rootReal, f.host, f.current, f.after);
+      removeMadeDirs(rootReal, f.madeDirs);
       report.restored.push(f.path);
     } catch (e) {
       report.errors.push(`${f.path}: ${(e as Error).message}`);

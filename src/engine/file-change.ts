@@ -162,6 +162,22 @@ export function restorePath(rootReal: string, host: string, was: FileModel, expe
   });
 }
 
+/**
+ * Removes the directories a run created for a file it created (create_parents), deepest
+ * first, each only while it is an empty real directory: one that holds anything now, or
+ * was swapped for a link, stays, and so do its parents.
+ */
+export function removeMadeDirs(rootReal: string, madeDirs: string[] | undefined): void {
+  for (const dir of madeDirs ?? []) {
+    const host = path.join(rootReal, dir);
+    try {
+      withConfinedDir(rootReal, path.dirname(host), false, (parent) => fs.rmdirSync(parent.entry(path.basename(host))));
+    } catch {
+      return; // not empty, already gone, or no longer a directory of the tree
+    }
+  }
+}
+
 function restoreIn(dir: ConfinedDir, name: string, was: FileModel, seen = look(dir, name, false)): void {
   let now = seen.model;
   if (now.type !== was.type && (now.type === 'directory' || was.type === 'directory')) {

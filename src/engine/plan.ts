@@ -66,6 +66,8 @@ export interface FileChange {
   current: FileModel;
   /** The wanted state; apply writes exactly this. */
   wanted: FileModel;
+  /** Directories apply creates for it (create_parents), deepest first, as managed paths: a rollback removes them again. */
+  madeDirs?: string[];
 }
 
 export interface PlanSummary {
@@ -212,6 +214,7 @@ function refoldProblem(wanted: WantedPaths, host: string, rs: ResolvedResource[]
  */
 function checkDirectories(root: string, resources: ResolvedResource[], planned: ResourcePlan[], files: FileChange[], state: SystemState, touchedBy: Map<string, ResolvedResource[]>, diagnostics: Diagnostic[]): void {
   const firstWrite = new Map(files.map((f) => [f.host, f]));
+  const rootReal = fs.realpathSync(root);
   const made = new Set<string>();
   const refreshCwds: [ResolvedResource, string][] = [];
   resources.forEach((r, index) => {
@@ -219,7 +222,7 @@ function checkDirectories(root: string, resources: ResolvedResource[], planned: 
     const f = host === undefined ? undefined : firstWrite.get(host);
     if (f) {
       firstWrite.delete(f.host);
-      checkParent(f, state, touchedBy.get(f.host)!, made, diagnostics);
+      checkParent(rootReal, f, state, touchedBy.get(f.host)!, made, diagnostics);
     }
     const cwd = r.spec.cwd;
     if (host !== undefined || typeof cwd !== 'string') return;
@@ -229,12 +232,17 @@ function checkDirectories(root: string, resources: ResolvedResource[], planned: 
   for (const [r, cwd] of refreshCwds) checkCwd(root, r, cwd, made, diagnostics);
 }
 
-function checkParent(f: FileChange, state: SystemState, rs: ResolvedResource[], made: Set<string>, diagnostics: Diagnostic[]): void {
+function checkParent(rootReal: string, f: FileChange, state: SystemState, rs: ResolvedResource[], made: Set<string>, diagnostics: Diagnostic[]): void {
   const createsParents = rs.some((r) => r.spec.create_parents === true);
   if (f.action === 'mkdir') made.add(f.host);
   if (!['create', 'mkdir', 'link'].includes(f.action) || state.files.get(f.host)!.parentExists) return;
   if (createsParents) {
-    for (let d = path.dirname(f.host); !made.has(d) && d !== path.dirname(d); d = path.dirname(d)) made.add(d);
+    const madeDirs: string[] = [];
+    for (let d = path.dirname(f.host); !made.has(d) && !fs.existsSync(d); d = path.dirname(d)) {
+      made.add(d);
+      madeDirs.push('/' + path.relative(rootReal, d));
+    }
+    f.madeDirs = madeDirs;
     return;
   }
   if (made.has(path.dirname(f.host))) return;

@@ -24,6 +24,8 @@ export interface RecordedFile {
   after: FileSummary;
   /** The previous bytes, relative to the state dir (regular files only). */
   backup?: string;
+  /** Directories the run created for this file (create_parents), deepest first: a rollback removes them. */
+  madeDirs?: string[];
 }
 
 export interface RecordedOutcome {

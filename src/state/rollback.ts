@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { WriteGuard } from '../engine/apply';
-import { restorePath } from '../engine/file-change';
+import { removeMadeDirs, restorePath } from '../engine/file-change';
 import { LockLostError } from '../engine/lock';
 import { decodeLossless, sha256Of } from '../engine/bytes';
 import { DiagnosticsError, ResourceError } from '../engine/diagnostics';
@@ -85,7 +85,8 @@ function restoreAll(target: RunRecord, files: RecordedFile[], opts: RollbackOpti
       const backup = backUp(stateDir, record.id, f.path, now);
       // Without --force, the file must still be what the run left at the moment it is replaced.
       restorePath(rootReal, f.host, previousModel(stateDir, f), opts.force ? undefined : f.after);
-      record.files.push(recordedFile({ ...f, action: 'restore', cause: undefined, before: summarizeModel(now) }, summarizeModel(readModel(f.host)), backup));
+      removeMadeDirs(rootReal, f.madeDirs);
+      record.files.push(recordedFile({ ...f, action: 'restore', cause: undefined, before: summarizeModel(now), madeDirs: undefined }, summarizeModel(readModel(f.host)), backup));
       report.files.push({ path: f.path, action: restoreAction(f), sensitive: f.sensitive });
     } catch (e) {
       report.errors.push(`${f.path}: ${(e as Error).message}`);

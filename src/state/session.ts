@@ -95,8 +95,8 @@ function isRecord(r: RunRecord | RecordDraft): r is RunRecord {
   return 'id' in r;
 }
 
-export function recordedFile(f: Pick<RecordedFile, 'path' | 'host' | 'action' | 'cause' | 'sensitive' | 'before'>, after: RecordedFile['after'], backup: string | undefined): RecordedFile {
-  return { path: f.path, host: f.host, action: f.action, cause: f.cause, sensitive: f.sensitive, before: f.before, after, backup };
+export function recordedFile(f: Pick<RecordedFile, 'path' | 'host' | 'action' | 'cause' | 'sensitive' | 'before' | 'madeDirs'>, after: RecordedFile['after'], backup: string | undefined): RecordedFile {
+  return { path: f.path, host: f.host, action: f.action, cause: f.cause, sensitive: f.sensitive, before: f.before, after, backup, madeDirs: f.madeDirs };
 }
 
 function runResult(result: ApplyResult): RunResult {

@@ -170,3 +170,28 @@ describe('rollback resolves each recorded path under the --root given now', () =
     }
   });
 });
+
+describe('directories the run made (create_parents)', () => {
+  const deep = wholeFile('deep', '/opt/app/etc/app.conf', 'x = 1\n', '\n    create_parents: true');
+
+  test('remedy rollback removes them again, deepest first; a directory that holds something now stays', async () => {
+    writeManifest(root, deep);
+    await applyOk(root);
+    expect(newestRecord(root).files[0].madeDirs).toEqual(['/opt/app/etc', '/opt/app', '/opt']);
+    expect((await rollback(newestRecord(root).id)).code).toBe(0);
+    expect(fs.existsSync(path.join(root, 'opt'))).toBe(false);
+
+    await applyOk(root);
+    fs.writeFileSync(path.join(root, 'opt/app/notes'), 'kept\n');
+    expect((await rollback(newestRecord(root).id)).code).toBe(0);
+    expect(fs.existsSync(path.join(root, 'opt/app/etc'))).toBe(false);
+    expect(fs.readFileSync(path.join(root, 'opt/app/notes'), 'utf8')).toBe('kept\n');
+  });
+
+  test('the automatic rollback after a failed verify removes them too', async () => {
+    fs.writeFileSync(path.join(root, 'manifest.yml'), `resources:${deep}\nverify:\n  - command: ["false"]\n    settle: 0\n    retries: 0\n`);
+    const run = await runCli(['apply', path.join(root, 'manifest.yml'), '--root', root, '--no-color']);
+    expect(run.stdout).toContain('restored /opt/app/etc/app.conf');
+    expect(fs.existsSync(path.join(root, 'opt'))).toBe(false);
+  });
+});
