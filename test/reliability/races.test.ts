@@ -27,6 +27,20 @@ function later(script: string, cwd: string): Promise<void> {
   });
 }
 
+/** How the runs of a race ended: where the other process struck decides it (before the plan, during the apply, after it). */
+class Outcomes {
+  private readonly counts = new Map<string, number>();
+
+  add(code: number | null): void {
+    const what = code === 1 ? 'refusedAtPlan' : code === 4 ? 'refusedAtApply' : code === 2 ? 'applied' : code === 0 ? 'inSync' : `exit${code}`;
+    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
+  }
+
+  figures(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
 function freshTrial(trial: number): { root: string; outside: string; manifest: string } {
   const dir = path.join(work(), `t${trial}`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -50,7 +64,7 @@ test(
   `symlink swap: ${TRIALS} applies, each racing a directory swapped for a link out of the root; nothing outside is written`,
   async () => {
     const escapes: string[] = [];
-    let refused = 0;
+    const outcomes = new Outcomes();
     for (let trial = 0; trial < TRIALS; trial++) {
       const { root, outside, manifest } = freshTrial(trial);
       const before = snapshot(outside);
@@ -58,12 +72,12 @@ test(
         remedy(['apply', manifest, '--root', root, '--detailed-exitcodes']),
         later('mv etc/app etc/app.moved && ln -s ../../outside/dir etc/app', root),
       ]);
-      if (run.code === 4) refused++;
+      outcomes.add(run.code);
       const after = snapshot(outside);
       if (JSON.stringify([...after]) !== JSON.stringify([...before])) escapes.push(`trial ${trial}: ${[...after.keys()].join(', ')}`);
       removeTrial(trial);
     }
-    reportFigures('symlink-swap race', { trials: TRIALS, refused, escapes: escapes.length });
+    reportFigures('symlink-swap race', { trials: TRIALS, ...outcomes.figures(), escapes: escapes.length });
     expect(escapes).toEqual([]);
   },
   timeoutFor(TRIALS, 400),
@@ -78,15 +92,15 @@ test.each(HAND_EDITS)(
   `hand edit %s: ${TRIALS} applies, each racing an edit; every edit survives (kept, or the run refused)`,
   async (style, script) => {
     const lost: number[] = [];
-    let refused = 0;
+    const outcomes = new Outcomes();
     for (let trial = 0; trial < TRIALS; trial++) {
       const { root, manifest } = freshTrial(trial);
       const [run] = await Promise.all([remedy(['apply', manifest, '--root', root, '--detailed-exitcodes']), later(script, root)]);
-      if (run.code === 4) refused++;
+      outcomes.add(run.code);
       if (!fs.readFileSync(path.join(root, 'etc/app/app.conf'), 'utf8').includes('hand-edit')) lost.push(trial);
       removeTrial(trial);
     }
-    reportFigures(`hand-edit race (${style})`, { trials: TRIALS, refused, lost: lost.length });
+    reportFigures(`hand-edit race (${style})`, { trials: TRIALS, ...outcomes.figures(), lost: lost.length });
     expect(lost).toEqual([]);
   },
   timeoutFor(TRIALS, 400),
