@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCommand, showCommand } from './exec';
+import { describeExit, runCommand, showCommand } from './exec';
 import { ResourceError } from './diagnostics';
 import { applyFileChange, removeMadeDirs, restorePath } from './file-change';
 import { LockLostError } from './lock';
@@ -257,7 +257,6 @@ function inRootNow(cmd: CommandSpec, root: string): CommandSpec {
 }
 
 function failureText(res: CommandResult, cmd: CommandSpec): string {
-  if (res.timedOut) return 'timed out';
-  if (res.signal) return `was killed by ${res.signal}`;
-  return cmd.returns ? `exited ${res.code} (accepted: ${cmd.returns.join(', ')})` : `exited ${res.code}`;
+  const why = describeExit(res);
+  return cmd.returns && why.startsWith('exited') ? `${why} (accepted: ${cmd.returns.join(', ')})` : why;
 }

@@ -48,3 +48,11 @@ function capture(stream: NodeJS.ReadableStream | null): () => string {
 export function showCommand(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
+
+/** How a command that did not succeed ended, for messages: "timed out", "was killed by SIGTERM", "could not run (...)", "exited 2". */
+export function describeExit(res: CommandResult): string {
+  if (res.timedOut) return 'timed out';
+  if (res.signal) return `was killed by ${res.signal}`;
+  if (res.code === 127 && res.stdout === '') return `could not run (${res.stderr.trim()})`;
+  return `exited ${res.code}`;
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { decodeLossless, encodeLossless, sha256Of } from './bytes';
 import { PathMovedError, withConfinedDir, type ConfinedDir } from './confined-dir';
 import { ResourceError } from './diagnostics';
-import { runCommand, showCommand } from './exec';
+import { describeExit, runCommand, showCommand } from './exec';
 import type { FileChange, FileSummary } from './plan';
 import { takesFile, withFile } from './plan-validate';
 import { asStepFailure, StepFailure } from './step-failure';
@@ -108,8 +108,7 @@ async function validateInPlace(dir: ConfinedDir, name: string, f: FileChange, wr
 async function runValidator(argv: string[], f: FileChange, outcome: string): Promise<void> {
   const res = await runCommand({ argv, timeoutMs: VALIDATOR_TIMEOUT_MS });
   if (!res.timedOut && res.code === 0) return;
-  const why = res.timedOut ? 'timed out' : res.signal ? `was killed by ${res.signal}` : res.code === 127 && res.stdout === '' ? `could not run (${res.stderr.trim()})` : `exited ${res.code}`;
-  throw new StepFailure(`validation refused ${f.path}: ${showCommand(argv)} ${why}; ${outcome}`, res.stdout + res.stderr);
+  throw new StepFailure(`validation refused ${f.path}: ${showCommand(argv)} ${describeExit(res)}; ${outcome}`, res.stdout + res.stderr);
 }
 
 /**

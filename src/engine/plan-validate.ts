@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeLossless } from './bytes';
 import type { Diagnostic } from './diagnostics';
-import { runCommand, showCommand } from './exec';
+import { describeExit, runCommand, showCommand } from './exec';
 import type { FileChange, Plan } from './plan';
 
 /** What the plan knows of one validator of a file change. */
@@ -65,7 +65,7 @@ function writeCandidate(f: FileChange, content: string): string {
 async function accepted(argv: string[], candidate: string, f: FileChange, plan: Plan, diagnostics: Diagnostic[]): Promise<boolean> {
   const res = await runCommand({ argv: withFile(argv, candidate), timeoutMs: VALIDATOR_TIMEOUT_MS });
   if (!res.timedOut && res.code === 0) return true;
-  const why = res.timedOut ? 'timed out' : res.signal ? `was killed by ${res.signal}` : `exited ${res.code}`;
+  const why = describeExit(res);
   const output = (res.stdout + res.stderr).split(candidate).join(f.path).trim();
   diagnostics.push({
     severity: 'error',
