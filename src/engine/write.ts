@@ -113,15 +113,6 @@ export function commitTemp(tmp: string, target: string, later?: DirSyncs): void 
   else fsyncDir(path.dirname(target));
 }
 
-/**
- * Atomic replacement of a file that only describes the moment (who holds the run lock):
- * readers see the whole old file or the whole new one, but nothing is fsynced, since it
- * would mean nothing after a power loss.
- */
-export function replaceFile(target: string, bytes: Uint8Array, own: Ownership): void {
-  renameOrRemove(writeTemp(target, bytes, own, false), target);
-}
-
 /** A rename that fails (an immutable target, a full directory) leaves no temp file behind. */
 export function renameOrRemove(tmp: string, target: string): void {
   try {
