@@ -61,8 +61,7 @@ interface KeyView {
   spec: IniSpec;
   /** Every block of the section (a header may repeat); empty when the section is missing. */
   blocks: Block[];
-  /** Indexes of the lines under those headers, in file order. */
-  body: number[];
+  index: IniIndex;
 }
 
 interface Header {
@@ -74,6 +73,56 @@ interface Header {
 interface IniDoc {
   lines: Line[];
   headers: Header[];
+  /** Made on first use and kept right by in-place rewrites, so that a run of 10,000 edits to one section finds each key without scanning the section. */
+  index?: IniIndex;
+}
+
+/** Positions of `headers` by section name, the header lines, and the lines by the word a setting starts with. */
+interface IniIndex {
+  sections: Map<string, number[]>;
+  headerLines: Set<number>;
+  words: Map<string, number[]>;
+}
+
+/**
+ * The word a line starts with after its indentation and an optional comment mark: a key
+ * line starts with its key, so the key's own leading word finds its lines (and commented copies).
+ */
+const LEADING_WORD = /^[ \t]*(?:[;#][ \t]?)?([\w.-]+)/;
+
+function indexOf(doc: IniDoc): IniIndex {
+  if (doc.index) return doc.index;
+  const sections = new Map<string, number[]>();
+  doc.headers.forEach((h, k) => pushTo(sections, h.name, k));
+  const words = new Map<string, number[]>();
+  doc.lines.forEach((l, i) => {
+    const word = LEADING_WORD.exec(l.text)?.[1];
+    if (word !== undefined) pushTo(words, word, i);
+  });
+  return (doc.index = { sections, headerLines: new Set(doc.headers.map((h) => h.index)), words });
+}
+
+function pushTo<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Moves line `i` from the word of its old text to the word of its new one, keeping each list in line order. */
+function reindexLine(index: IniIndex, i: number, before: string, after: string): void {
+  const was = LEADING_WORD.exec(before)?.[1];
+  const now = LEADING_WORD.exec(after)?.[1];
+  if (was === now) return;
+  if (was !== undefined) {
+    const list = index.words.get(was)!;
+    list.splice(list.indexOf(i), 1);
+  }
+  if (now === undefined) return;
+  const list = index.words.get(now) ?? [];
+  let at = list.length;
+  while (at > 0 && list[at - 1] > i) at--;
+  list.splice(at, 0, i);
+  index.words.set(now, list);
 }
 
 function headersIn(lines: Line[], from: number, to: number): Header[] {
@@ -97,9 +146,13 @@ function parseIni(text: string): IniDoc {
  */
 function editedIni(doc: IniDoc, edits: LineEdits): IniDoc {
   if (edits.removals.size > 0 || edits.inserts.size > 0) return reindexed(doc, applyEdits(doc.lines, edits));
-  for (const [i, text] of edits.rewrites) doc.lines[i] = { text, eol: doc.lines[i].eol };
-  const headersMoved = [...edits.rewrites.keys()].some((i) => doc.headers.some((h) => h.index === i) || headersIn(doc.lines, i, i + 1).length > 0);
-  return { lines: doc.lines, headers: headersMoved ? headersIn(doc.lines, 0, doc.lines.length) : doc.headers };
+  const index = indexOf(doc);
+  const headersMoved = [...edits.rewrites].some(([i, text]) => index.headerLines.has(i) || HEADER.test(text));
+  for (const [i, text] of edits.rewrites) {
+    reindexLine(index, i, doc.lines[i].text, text);
+    doc.lines[i] = { text, eol: doc.lines[i].eol };
+  }
+  return headersMoved ? { lines: doc.lines, headers: headersIn(doc.lines, 0, doc.lines.length) } : doc;
 }
 
 /**
@@ -123,7 +176,11 @@ function findBlocks(doc: IniDoc, section: string): Block[] {
   const { headers, lines } = doc;
   const endOf = (k: number) => headers[k + 1]?.index ?? lines.length;
   if (section === '') return [{ header: -1, start: 0, end: headers[0]?.index ?? lines.length }];
-  return headers.flatMap((h, k) => (h.name === section ? [{ header: h.index, start: h.index + 1, end: endOf(k) }] : []));
+  return (indexOf(doc).sections.get(section) ?? []).map((k) => ({ header: headers[k].index, start: headers[k].index + 1, end: endOf(k) }));
+}
+
+function inBlocks(blocks: Block[], index: number): boolean {
+  return blocks.some((b) => index >= b.start && index < b.end);
 }
 
 function indexesOf(blocks: Block[]): number[] {
@@ -134,11 +191,27 @@ function indexesOf(blocks: Block[]): number[] {
 
 function matchKeyLines(view: KeyView, prefix: string): KeyLine[] {
   const pattern = new RegExp(`^([ \\t]*)${prefix}${escapeRegex(view.spec.key)}(${view.syntax.spacing})(.*?)([ \\t]*)$`);
-  return view.body.flatMap((index) => {
+  return candidateLines(view).flatMap((index) => {
     const text = view.lines[index].text;
     const m = text.includes(view.spec.key) ? pattern.exec(text) : null;
     return m ? [{ index, indent: m[1], spacing: m[2], value: m[3], trailing: m[4], text }] : [];
   });
+}
+
+/**
+ * The lines of the section that may set the key: those starting with the key's leading
+ * word. Every other line of the section when that word cannot tell (a key that starts
+ * with a symbol, or a separator that starts with a word character).
+ */
+function candidateLines(view: KeyView): number[] {
+  const word = /^[\w.-]+/.exec(view.spec.key)?.[0];
+  if (word === undefined || /^[\w.-]/.test(view.syntax.core)) return bodyOf(view);
+  return (view.index.words.get(word) ?? []).filter((i) => inBlocks(view.blocks, i));
+}
+
+/** Every line index under the section's headers, in file order. */
+function bodyOf(view: KeyView): number[] {
+  return indexesOf(view.blocks);
 }
 
 /** The lines that set the key, in file order. */
@@ -158,7 +231,7 @@ function commentedCopies(view: KeyView): KeyLine[] {
 /** Indentation of every setting line of the section, whatever its key. */
 function settingIndents(view: KeyView): { index: number; indent: string }[] {
   const anySetting = new RegExp(`^([ \\t]*)[^;#\\s\\[].*?${view.syntax.spacing}`);
-  return view.body.flatMap((index) => {
+  return bodyOf(view).flatMap((index) => {
     const m = anySetting.exec(view.lines[index].text);
     return m ? [{ index, indent: m[1] }] : [];
   });
@@ -239,7 +312,7 @@ export function editIni(text: string, spec: IniSpec): TextEdit {
 /** editIni on a parsed file: the plan folds a run of ini edits to one file on it (ParsedText). */
 function editIniDoc(doc: IniDoc, spec: IniSpec): { doc: IniDoc; reason: string; changed: boolean } {
   const blocks = findBlocks(doc, spec.section);
-  const view: KeyView = { lines: doc.lines, syntax: syntaxOf(spec.separator ?? DEFAULT_SEPARATOR), spec, blocks, body: indexesOf(blocks) };
+  const view: KeyView = { lines: doc.lines, syntax: syntaxOf(spec.separator ?? DEFAULT_SEPARATOR), spec, blocks, index: indexOf(doc) };
   const say = wordingFor(spec);
   const edits = noEdits();
   const settled = spec.ensure === 'absent' ? removeKey(view, edits, say) : setKey(view, edits, say);
@@ -257,7 +330,7 @@ const BLOCK_OPENER = /^[ \t]*(?:(?:match|host)[ \t]|<[^/])/i;
  */
 function refuseBlockLines(view: KeyView, removed: KeyLine[], setting?: KeyLine): void {
   if (view.syntax.core !== '' || (removed.length === 0 && !setting)) return;
-  const opener = view.body.find((index) => BLOCK_OPENER.test(view.lines[index].text));
+  const opener = bodyOf(view).find((index) => BLOCK_OPENER.test(view.lines[index].text));
   const afterOpener = (l: KeyLine) => opener !== undefined && l.index > opener;
   // An indented line is only kept from removal: its value may be set in place, in its style.
   // But the line taken as the setting must not be in a block, even when its value is right.

@@ -503,3 +503,35 @@ describe("Debian's php.ini-production", () => {
     expect(after.replace('\nextension=curl\n', '\n;extension=curl\n').replace('\nextension=mysqli\n', '\n;extension=mysqli\n')).toBe(original);
   });
 });
+
+// The key index (lines by their leading word) must find every line a full scan would:
+// each line the key's pattern matches is set, so `ensure: absent` removes exactly those.
+describe('ini: finding a key by its leading word misses no line a scan would match', () => {
+  const piece = fc.constantFrom('k', 'k.x', 'k-1', 'a b', 'é', '@k', ';', '#', ' ', '\t', '=', ':', ' = ', 'v', '.', '[', ']');
+  const line = fc.array(piece, { maxLength: 6 }).map((p) => p.join(''));
+  const key = fc.constantFrom('k', 'k.x', 'k-1', 'a b', 'é', '@k', 'k:x');
+  const separator = fc.constantFrom(' = ', ' ', ':', '=');
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
+  test('for generated lines, keys and separators', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), key, separator, (lines, k, sep) => {
+        const text = lines.filter((l) => !/^[ \t]*\[.*\][ \t]*$/.test(l)).join('\n');
+        const core = sep.trim();
+        const spacing = core === '' ? '[ \\t]+' : `[ \\t]*${escape(core)}[ \\t]*`;
+        const setting = new RegExp(`^([ \\t]*)${escape(k)}(${spacing})(.*?)([ \\t]*)$`);
+        const expected = text.split('\n').filter((l) => setting.test(l)).length;
+        let out;
+        try {
+          out = editIni(text, { section: '', key: k, separator: sep, ensure: 'absent' });
+        } catch {
+          return; // refused (a `key value` block line): nothing to compare
+        }
+        const removed = expected === 0 ? 0 : Number(/removed (\d+) lines?|removed 1 line/.exec(out.reason)?.[1] ?? 1);
+        expect(removed).toBe(expected);
+        expect(out.text.split('\n').filter((l) => setting.test(l))).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
