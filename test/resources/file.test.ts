@@ -244,6 +244,13 @@ describe('file: through the CLI on a real tree', () => {
     expect((await cli('plan', spec)).code).toBe(0);
   });
 
+  test('a link whose target does not exist (yet) is planned without a false "directory does not exist"', async () => {
+    const run = await cli('plan', `\n  - id: alt\n    type: file\n    path: /etc/alternative\n    ensure: link\n    target: /opt/none/x`);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('create a link to /opt/none/x');
+  });
+
   test('a link with create_parents gets its directories', async () => {
     const spec = `\n  - id: cur\n    type: file\n    path: /srv/app/releases/current\n    ensure: link\n    target: v2\n    create_parents: true`;
     expect((await cli('apply', spec)).code).toBe(2);
