@@ -93,9 +93,9 @@ test('--wait that runs out exits 75 and says how long it waited', async () => {
   await holder.done;
 }, 30_000);
 
-test('a lock left by a SIGKILLed holder does not block the next run', async () => {
+test.each(['SIGKILL', 'SIGTERM'] as const)('a lock left by a holder killed with %s does not block the next run', async (signal) => {
   const holder = await startHolder(30);
-  holder.child.kill('SIGKILL');
+  holder.child.kill(signal);
   await holder.done;
   expect(fs.existsSync(lockFile())).toBe(true);
   fs.writeFileSync(path.join(dir, 'seconds'), '0');
