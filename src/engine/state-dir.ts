@@ -41,7 +41,8 @@ export function openStateDir(stateDir: string, root: string): void {
     makeTrustedDir(stateDir, PRIVATE_DIR);
   }
   for (const name of fs.readdirSync(stateDir)) {
-    if (fs.lstatSync(path.join(stateDir, name)).isSymbolicLink()) throw untrusted(stateDir, `${path.join(stateDir, name)} is a symbolic link`);
+    // Another run's temp files come and go meanwhile.
+    if (fs.lstatSync(path.join(stateDir, name), { throwIfNoEntry: false })?.isSymbolicLink()) throw untrusted(stateDir, `${path.join(stateDir, name)} is a symbolic link`);
   }
 }
 

@@ -72,6 +72,7 @@ test(`${PROCESSES} processes at once, without --wait: the lock's losers exit ${E
     const results = await Promise.all(await applyAll(`r${round}`, []));
     const applied = results.flatMap((r, i) => (r.code === 2 ? [i] : []));
     const locked = results.filter((r) => r.code === EXIT.locked);
+    expect(results.filter((r) => r.code !== 2 && r.code !== EXIT.locked).map((r) => r.stderr)).toEqual([]);
     expect(applied.length + locked.length).toBe(PROCESSES);
     expect(applied.length).toBeGreaterThan(0);
     for (const r of locked) expect(r.stderr).toContain('another remedy run holds the lock');
@@ -85,6 +86,7 @@ test(`${PROCESSES} processes at once, with --wait: every one applies in turn, no
   for (let round = 0; round < ROUNDS; round++) {
     resetTree();
     const results = await applyAll(`w${round}`, ['--wait', '120']);
+    expect(results.filter((r) => r.code !== 2).map((r) => r.stderr)).toEqual([]);
     expect(results.map((r) => r.code)).toEqual(Array(PROCESSES).fill(2));
     expectExactly(Array.from({ length: PROCESSES }, (_, i) => i), `w${round}`);
   }
