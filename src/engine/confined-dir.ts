@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from './root';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 
@@ -23,7 +24,7 @@ export class ConfinedDir {
   /** Opens `dirHost` under `rootReal`; with `create`, makes the missing directories on the way (mode 0755), each inside its parent's descriptor. */
   static open(rootReal: string, dirHost: string, create: boolean): ConfinedDir {
     const rel = path.relative(rootReal, dirHost);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new PathMovedError(`${dirHost} is not inside the root ${rootReal}`);
+    if (!isInside(rootReal, dirHost)) throw new PathMovedError(`${dirHost} is not inside the root ${rootReal}`);
     let fd = fs.openSync(rootReal, O_RDONLY | O_DIRECTORY);
     try {
       for (const part of rel.split('/').filter(Boolean)) {

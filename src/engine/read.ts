@@ -4,7 +4,7 @@ import { decodeLossless } from './bytes';
 import { ResourceError, type Diagnostic } from './diagnostics';
 import { runCommand } from './exec';
 import { resourceDiagnostic } from './plan';
-import { commandInRoot, resolveInRoot } from './root';
+import { commandInRoot, isInside, resolveInRoot } from './root';
 import { stateDirOf } from './state-dir';
 import type { FileModel, MachineLookup, ProbeIo, ResolvedResource } from './types';
 import { kindOf } from '../resources';
@@ -110,21 +110,15 @@ export function machineLookup(root: string, sourceRoot: string): MachineLookup {
 
 function readSourceFile(file: string, sourceRoot: string): string {
   const outside = (why: string) => new ResourceError(`source ${file} ${why}, outside the manifest's folder ${sourceRoot}`, "keep source files in the manifest's folder or below it (e.g. files/), and give them relative to the manifest that declares them", 'source');
-  if (!isWithin(sourceRoot, file)) throw outside('is');
-  let real: string;
+  if (!isInside(sourceRoot, file)) throw outside('is');
   try {
-    real = fs.realpathSync(file);
-    if (!isWithin(fs.realpathSync(sourceRoot), real)) throw outside('is a link that leads');
+    const real = fs.realpathSync(file);
+    if (!isInside(fs.realpathSync(sourceRoot), real)) throw outside('is a link that leads');
     return decodeLossless(fs.readFileSync(real));
   } catch (e) {
     if (e instanceof ResourceError) throw e;
     throw new ResourceError(`cannot read source ${file}: ${(e as NodeJS.ErrnoException).code}`, 'source is relative to the manifest that declares the resource');
   }
-}
-
-function isWithin(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**

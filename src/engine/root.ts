@@ -73,6 +73,12 @@ function escapeError(managedPath: string, why: string): ResourceError {
   return new ResourceError(`path ${managedPath} leaves the root: ${why}`, 'remedy never reads or writes outside --root; fix the path or the link');
 }
 
+/** True when `p` is `dir` itself or a path below it (a name such as `..conf` is below; `..` is not). */
+export function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
 /** A command whose `cwd` (a managed path, like every path in a manifest) is resolved under the root. */
 export function commandInRoot<C extends { cwd?: string }>(cmd: C, root: string): C {
   return cmd.cwd === undefined ? cmd : { ...cmd, cwd: resolveInRoot(root, cmd.cwd) };

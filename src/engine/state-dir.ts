@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticsError, ResourceError } from './diagnostics';
-import { resolveInRoot } from './root';
+import { isInside, resolveInRoot } from './root';
 
 const DEFAULT_STATE_DIR = '/var/lib/remedy';
 const PRIVATE_DIR = 0o700;
@@ -34,7 +34,7 @@ export function stateDirOf(flags: { root: string; stateDir?: string }): string {
  */
 export function openStateDir(stateDir: string, root: string): void {
   const rootReal = fs.existsSync(root) ? fs.realpathSync(root) : undefined;
-  const inside = rootReal !== undefined && stateDir.startsWith(rootReal + path.sep);
+  const inside = rootReal !== undefined && stateDir !== rootReal && isInside(rootReal, stateDir);
   if (inside) for (const dir of dirsBelow(rootReal, stateDir)) makeTrustedDir(dir, dir === stateDir ? PRIVATE_DIR : 0o755);
   else {
     fs.mkdirSync(path.dirname(stateDir), { recursive: true });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveInRoot } from '../../src/engine/root';
+import { isInside, resolveInRoot } from '../../src/engine/root';
 import { tempRoot } from '../helpers/tree';
 
 describe('resolveInRoot keeps every path inside the root', () => {
@@ -66,5 +66,19 @@ describe('resolveInRoot keeps every path inside the root', () => {
   test('followLast: false leaves a final link itself', () => {
     fs.symlinkSync('/etc/php/8.2/php.ini', path.join(root, 'etc/php.ini'));
     expect(resolveInRoot(root, '/etc/php.ini', false)).toBe(path.join(real, 'etc/php.ini'));
+  });
+});
+
+describe('isInside', () => {
+  test.each([
+    ['/r', '/r', true],
+    ['/r', '/r/etc/a.conf', true],
+    ['/r', '/r/..conf', true],
+    ['/r', '/r/..d/x', true],
+    ['/r', '/r/../x', false],
+    ['/r', '/', false],
+    ['/r', '/rx/a', false],
+  ])('%s holds %s: %s', (dir, p, inside) => {
+    expect(isInside(dir, p)).toBe(inside);
   });
 });
