@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { applyAndVerify } from '../engine/apply';
+import type { CheckedManifest } from '../engine/run';
 import { redactResult } from '../report/redact';
 import { RunSession } from '../state/session';
 import { withRunOptions, type CommonFlags } from './common';
@@ -14,14 +15,16 @@ type ApplyFlags = CommonFlags & CronFlags & KeepFlags;
 
 export function registerApply(program: Command, setExit: (code: number) => void): void {
   const command = program.command('apply <manifest>').description('make the machine match the manifest, or apply a plan saved by `plan --out`: exactly the plan, atomically');
-  const prepare = async (manifest: string, flags: ApplyFlags, log: RunLog) => {
-    const { plan, exit } = await planForApply(manifest, flags, log);
-    if (!plan) setExit(exit!);
-    return plan;
+  const prepare = async (manifest: string, flags: ApplyFlags, log: RunLog, checked?: CheckedManifest) => {
+    const outcome = await planForApply(manifest, flags, log, checked);
+    if (!outcome.plan) setExit(outcome.exit!);
+    return outcome.plan && { plan: outcome.plan, checked: outcome.checked };
   };
   withKeepOption(withLockOptions(withScheduleOptions(withRunOptions(command)))).action(lockedApply(setExit, prepare, async (unlocked, lock, manifest, flags, log, record) => {
-    // Another run may have changed the files between the first look and the lock: a plan that writes is made again under the lock.
-    const plan = unlocked.summary.changed > 0 || lock.waited ? await prepare(manifest, flags, log) : unlocked;
+    // Another run may have changed the files between the first look and the lock: a plan that writes is made again under the lock,
+    // from the manifest as already loaded (only the machine is read again). A saved plan is checked again from its file.
+    const again = unlocked.plan.summary.changed > 0 || lock.waited;
+    const plan = again ? (await prepare(manifest, flags, log, unlocked.checked))?.plan : unlocked.plan;
     if (!plan) return;
     const session = await RunSession.begin(plan, stateOptions(flags));
     const started = Date.now();

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
-import { makePlan, type PlanOutcome, type RunOptions } from '../engine/run';
+import { makePlan, type CheckedManifest, type PlanOutcome, type RunOptions } from '../engine/run';
 import { stateDirOf } from '../engine/state-dir';
 import { colorsFor, type Colors } from '../report/colors';
 import { renderDiagnostics } from '../report/human';
@@ -87,11 +87,11 @@ export function runLog(flags: CommonFlags, command: string, manifest: string): R
 }
 
 /** Plans, or prints the diagnostics and says which exit code to use. */
-export async function planOrReport(command: string, manifest: string, flags: CommonFlags, log: RunLog): Promise<PlanOutcome & { exit?: number }> {
+export async function planOrReport(command: string, manifest: string, flags: CommonFlags, log: RunLog, checked?: CheckedManifest): Promise<PlanOutcome & { exit?: number }> {
   checkFormat(flags, REPORT_FORMATS);
   const started = Date.now();
   // A dry run runs the `%s` validators on the candidates; apply runs them before each write, where a refusal fails that resource only.
-  const outcome = await makePlan({ ...runOptions(manifest, flags), validate: command !== 'apply' && flags.validate !== false });
+  const outcome = await makePlan({ ...runOptions(manifest, flags), validate: command !== 'apply' && flags.validate !== false, checked });
   log.info({ ms: Date.now() - started, diagnostics: outcome.diagnostics.length }, 'planned');
   if (!outcome.plan) {
     reportDiagnostics(command, outcome.diagnostics, flags);

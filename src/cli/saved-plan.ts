@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { Plan } from '../engine/plan';
-import type { ManifestSources } from '../engine/run';
+import type { CheckedManifest, ManifestSources } from '../engine/run';
 import { checkSavedPlan, readSavedPlanFile, revalidateSavedPlan, writeSavedPlan } from '../engine/saved-plan';
 import { checkFormat, planOrReport, REPORT_FORMATS, reportDiagnostics, VERSION, type CommonFlags } from './common';
 import { EXIT } from './exit-codes';
@@ -48,9 +48,9 @@ function realPath(file: string): string {
  * apply's argument is a manifest or a saved plan (told apart by content). A saved plan is
  * applied as it is, only if every file still has its pre-image; otherwise nothing is written.
  */
-export async function planForApply(file: string, flags: CommonFlags, log: RunLog): Promise<{ plan?: Plan; exit?: number }> {
-  const doc = readSavedPlanFile(file);
-  if (!doc) return planOrReport('apply', file, flags, log);
+export async function planForApply(file: string, flags: CommonFlags, log: RunLog, checked?: CheckedManifest): Promise<{ plan?: Plan; exit?: number; checked?: CheckedManifest }> {
+  const doc = checked ? undefined : readSavedPlanFile(file);
+  if (!doc) return planOrReport('apply', file, flags, log, checked);
   checkFormat(flags, REPORT_FORMATS);
   const diagnostics: Diagnostic[] = [];
   const saved = checkSavedPlan(doc, file, diagnostics);

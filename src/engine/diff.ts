@@ -34,9 +34,27 @@ function lineRuns(a: string[], b: string[], diffArrays: DiffArrays): Run[] {
   return myersRuns(a, b, diffArrays) ?? anchoredRuns(a, b, diffArrays);
 }
 
+/**
+ * Myers' runs, or undefined when the diff has more than MAX_EDIT_LENGTH changed lines.
+ * Myers is only tried when the lines one side lacks (a cheap lower bound on the changed
+ * lines) leave that possible: a failed try costs MAX_EDIT_LENGTH squared.
+ */
 function myersRuns(a: string[], b: string[], diffArrays: DiffArrays): Run[] | undefined {
+  const unmatched = unmatchedLines(a, b);
+  if (unmatched === a.length + b.length) return [{ lines: a, removed: true }, { lines: b, added: true }];
+  if (unmatched > MAX_EDIT_LENGTH) return undefined;
   const changes = diffArrays(a, b, { maxEditLength: MAX_EDIT_LENGTH });
   return changes?.map((c) => ({ lines: c.value, added: c.added, removed: c.removed }));
+}
+
+/** How many lines of either side have no equal line left on the other (counted with repeats). */
+function unmatchedLines(a: string[], b: string[]): number {
+  const balance = new Map<string, number>();
+  for (const line of a) balance.set(line, (balance.get(line) ?? 0) + 1);
+  for (const line of b) balance.set(line, (balance.get(line) ?? 0) - 1);
+  let unmatched = 0;
+  for (const n of balance.values()) unmatched += Math.abs(n);
+  return unmatched;
 }
 
 /** Patience diff: the longest in-order chain of lines unique on both sides anchors the gaps. */
@@ -45,7 +63,8 @@ function anchoredRuns(a: string[], b: string[], diffArrays: DiffArrays): Run[] {
   let i = 0;
   let j = 0;
   for (const [ai, bj] of [...uniqueAnchors(a, b), [a.length, b.length]]) {
-    const gap = myersRuns(a.slice(i, ai), b.slice(j, bj), diffArrays) ?? [{ lines: a.slice(i, ai), removed: true }, { lines: b.slice(j, bj), added: true }];
+    const [gapA, gapB] = [a.slice(i, ai), b.slice(j, bj)];
+    const gap = myersRuns(gapA, gapB, diffArrays) ?? [{ lines: gapA, removed: true }, { lines: gapB, added: true }];
     for (const run of gap) runs.push(run); // not push(...gap): a huge gap would overflow the stack
     if (ai < a.length) runs.push({ lines: [a[ai]] });
     i = ai + 1;

@@ -6,7 +6,7 @@ import { validateCandidates } from './plan-validate';
 import { machineLookup, readSystem } from './read';
 import type { ResolvedResource } from './types';
 import { toVerifyCheck, type VerifyCheck } from './verify';
-import { checkResources } from '../manifest/check';
+import { checkResources, type CheckedResource } from '../manifest/check';
 import { loadManifest } from '../manifest/load';
 import { resolveResources } from '../manifest/resolve';
 import type { Vars } from '../manifest/interpolate';
@@ -19,10 +19,13 @@ export interface RunOptions {
   stateDir?: string;
   /** Run the `%s` validators on each candidate at plan time (default true; `--no-validate`). */
   validate?: boolean;
+  /** The manifest as an earlier plan of this run loaded and checked it: planning again (under the lock) only reads the machine again. */
+  checked?: CheckedManifest;
 }
 
 export interface PlanOutcome {
   plan?: Plan;
+  checked?: CheckedManifest;
   resources?: ResolvedResource[];
   sources?: ManifestSources;
   diagnostics: Diagnostic[];
@@ -34,20 +37,33 @@ export interface ManifestSources {
   vars: Vars;
 }
 
+/** The manifest loaded and checked: what does not depend on the machine (globs are resolved later, against it). */
+export interface CheckedManifest {
+  resources: CheckedResource[];
+  verify: VerifyCheck[];
+  sources: ManifestSources;
+}
+
 export interface ResolvedManifest {
   resources: ResolvedResource[];
   verify: VerifyCheck[];
   sources: ManifestSources;
 }
 
-/** load -> check -> resolve: the manifest as ordered resource instances, or diagnostics. */
-export function resolveManifest(opts: RunOptions, diagnostics: Diagnostic[]): ResolvedManifest | undefined {
+/** load -> check: the manifest's resources in order, or diagnostics. */
+function checkManifest(opts: RunOptions, diagnostics: Diagnostic[]): CheckedManifest | undefined {
   const loaded = loadManifest(opts.manifest, opts.vars, diagnostics);
   if (!loaded) return undefined;
-  const checked = checkResources(loaded.resources, diagnostics);
-  if (diagnostics.length > 0) return undefined;
-  const resources = resolveResources(checked, opts.root, diagnostics);
+  const resources = checkResources(loaded.resources, diagnostics);
   return diagnostics.length > 0 ? undefined : { resources, verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars } };
+}
+
+/** load -> check -> resolve: the manifest as ordered resource instances, or diagnostics. */
+export function resolveManifest(opts: RunOptions, diagnostics: Diagnostic[]): (ResolvedManifest & { checked: CheckedManifest }) | undefined {
+  const checked = opts.checked ?? checkManifest(opts, diagnostics);
+  if (!checked) return undefined;
+  const resources = resolveResources(checked.resources, opts.root, diagnostics);
+  return diagnostics.length > 0 ? undefined : { resources, verify: checked.verify, sources: checked.sources, checked };
 }
 
 /** Every phase up to the plan; nothing here writes. */
@@ -66,7 +82,7 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
     const refused = await validateCandidates(planned.plan);
     if (refused.length > 0) return { diagnostics: refused };
   }
-  return { ...planned, resources: manifest.resources, sources: manifest.sources };
+  return { ...planned, resources: manifest.resources, sources: manifest.sources, checked: manifest.checked };
 }
 
 function isDirectory(p: string): boolean {

@@ -1,5 +1,5 @@
 import { ResourceError } from '../engine/diagnostics';
-import { insertLines, joinLines, removeLines, replaceLineText, splitLines, type Line } from '../engine/lines';
+import { before, IniDoc, type BlockFact, type Gap, type IniBlock, type IniLine, type LineEdits } from './ini-doc';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export interface IniSpec {
@@ -14,7 +14,6 @@ export interface IniSpec {
 }
 
 const DEFAULT_SEPARATOR = ' = ';
-const HEADER = /^[ \t]*\[(.*)\][ \t]*$/;
 const BLANK = /^\s*$/;
 
 /** How key lines are read and written for one separator. */
@@ -25,11 +24,30 @@ interface IniSyntax {
   core: string;
   /** Regex source for the separator as files write it: its core with any spaces or tabs around it. */
   spacing: string;
+  /** The last setting line of a block and the least indentation of its settings, whatever their key. */
+  lastSetting: BlockFact;
+  leastIndent: BlockFact;
 }
 
+const syntaxes = new Map<string, IniSyntax>();
+
 function syntaxOf(separator: string): IniSyntax {
+  const known = syntaxes.get(separator);
+  if (known) return known;
   const core = separator.trim();
-  return { separator, core, spacing: core === '' ? '[ \\t]+' : `[ \\t]*${escapeRegex(core)}[ \\t]*` };
+  const spacing = core === '' ? '[ \\t]+' : `[ \\t]*${escapeRegex(core)}[ \\t]*`;
+  const anySetting = new RegExp(`^([ \\t]*)[^;#\\s\\[].*?${spacing}`);
+  const indentOf = (text: string) => anySetting.exec(text)?.[1];
+  const syntax: IniSyntax = {
+    separator,
+    core,
+    spacing,
+    lastSetting: { key: `last setting ${spacing}`, capture: indentOf, better: (line, _, than) => before(than.line, line) },
+    // The first of the least indented, as a scan in file order keeps it.
+    leastIndent: { key: `least indent ${spacing}`, capture: indentOf, better: (line, indent, than) => indent.length < than.capture.length || (indent.length === than.capture.length && before(line, than.line)) },
+  };
+  syntaxes.set(separator, syntax);
+  return syntax;
 }
 
 function escapeRegex(s: string): string {
@@ -38,7 +56,7 @@ function escapeRegex(s: string): string {
 
 /** One line that sets the key, active or commented out: `<indent>[<marker>]<key><spacing><value><trailing>`. */
 interface KeyLine {
-  index: number;
+  line: IniLine;
   indent: string;
   spacing: string;
   value: string;
@@ -47,176 +65,93 @@ interface KeyLine {
   text: string;
 }
 
-/** A run of lines under one header (header -1: the global area before the first header). */
-interface Block {
-  header: number;
-  start: number;
-  end: number;
-}
-
 /** Everything an edit of one key needs to know about the file. */
 interface KeyView {
-  lines: Line[];
+  doc: IniDoc;
   syntax: IniSyntax;
   spec: IniSpec;
   /** Every block of the section (a header may repeat); empty when the section is missing. */
-  blocks: Block[];
-  index: IniIndex;
-}
-
-interface Header {
-  index: number;
-  name: string;
-}
-
-/** A parsed ini file: its lines and where its section headers are. */
-interface IniDoc {
-  lines: Line[];
-  headers: Header[];
-  /** Made on first use and kept right by in-place rewrites, so that a run of 10,000 edits to one section finds each key without scanning the section. */
-  index?: IniIndex;
-}
-
-/** Positions of `headers` by section name, the header lines, and the lines by the word a setting starts with. */
-interface IniIndex {
-  sections: Map<string, number[]>;
-  headerLines: Set<number>;
-  words: Map<string, number[]>;
-}
-
-/**
- * The word a line starts with after its indentation and an optional comment mark: a key
- * line starts with its key, so the key's own leading word finds its lines (and commented copies).
- */
-const LEADING_WORD = /^[ \t]*(?:[;#][ \t]?)?([\w.-]+)/;
-
-function indexOf(doc: IniDoc): IniIndex {
-  if (doc.index) return doc.index;
-  const sections = new Map<string, number[]>();
-  doc.headers.forEach((h, k) => pushTo(sections, h.name, k));
-  const words = new Map<string, number[]>();
-  doc.lines.forEach((l, i) => {
-    const word = LEADING_WORD.exec(l.text)?.[1];
-    if (word !== undefined) pushTo(words, word, i);
-  });
-  return (doc.index = { sections, headerLines: new Set(doc.headers.map((h) => h.index)), words });
-}
-
-function pushTo<K>(map: Map<K, number[]>, key: K, value: number): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-/** Moves line `i` from the word of its old text to the word of its new one, keeping each list in line order. */
-function reindexLine(index: IniIndex, i: number, before: string, after: string): void {
-  const was = LEADING_WORD.exec(before)?.[1];
-  const now = LEADING_WORD.exec(after)?.[1];
-  if (was === now) return;
-  if (was !== undefined) {
-    const list = index.words.get(was)!;
-    list.splice(list.indexOf(i), 1);
-  }
-  if (now === undefined) return;
-  const list = index.words.get(now) ?? [];
-  let at = list.length;
-  while (at > 0 && list[at - 1] > i) at--;
-  list.splice(at, 0, i);
-  index.words.set(now, list);
-}
-
-function headersIn(lines: Line[], from: number, to: number): Header[] {
-  const headers: Header[] = [];
-  for (let i = from; i < to; i++) {
-    const m = lines[i].text.includes('[') ? HEADER.exec(lines[i].text) : null;
-    if (m) headers.push({ index: i, name: m[1] });
-  }
-  return headers;
+  blocks: IniBlock[];
 }
 
 function parseIni(text: string): IniDoc {
-  const lines = splitLines(text);
-  return { lines, headers: headersIn(lines, 0, lines.length) };
+  return new IniDoc(text);
+}
+
+function findBlocks(doc: IniDoc, section: string): IniBlock[] {
+  return section === '' ? [doc.global] : doc.blocksOf(section);
+}
+
+/** Position of a key line in the file, for order comparisons. */
+function rank(l: KeyLine): number {
+  return l.line.block.order * 2 ** 31 + l.line.at;
 }
 
 /**
- * The document after an edit. Rewrites only (setting a value, the usual case) change the
- * lines in place: the plan fold never reads a document again once an edit changed it, and
- * copying a big file's lines at each of 10,000 edits would be quadratic. Other edits copy.
+ * The key line for `key` at the start of `text` after its indentation and `marker`
+ * (a comment mark, when looking for commented copies), as
+ * `^([ \t]*)MARKER KEY (SPACING)(.*?)([ \t]*)$` reads it; undefined when it is none.
  */
-function editedIni(doc: IniDoc, edits: LineEdits): IniDoc {
-  if (edits.removals.size > 0 || edits.inserts.size > 0) return reindexed(doc, applyEdits(doc.lines, edits));
-  const index = indexOf(doc);
-  const headersMoved = [...edits.rewrites].some(([i, text]) => index.headerLines.has(i) || HEADER.test(text));
-  for (const [i, text] of edits.rewrites) {
-    reindexLine(index, i, doc.lines[i].text, text);
-    doc.lines[i] = { text, eol: doc.lines[i].eol };
+function keyLineOf(line: IniLine, key: string, syntax: IniSyntax, commented: boolean): KeyLine | undefined {
+  const text = line.text;
+  let i = skipBlanks(text, 0);
+  const indent = text.slice(0, i);
+  if (commented) {
+    if (text[i] !== ';' && text[i] !== '#') return undefined;
+    i += 1;
+    if (text[i] === ' ' || text[i] === '\t') i += 1;
   }
-  return headersMoved ? { lines: doc.lines, headers: headersIn(doc.lines, 0, doc.lines.length) } : doc;
+  if (!text.startsWith(key, i)) return undefined;
+  const spaceStart = i + key.length;
+  let j = skipBlanks(text, spaceStart);
+  if (syntax.core === '') {
+    if (j === spaceStart) return undefined;
+  } else {
+    if (!text.startsWith(syntax.core, j)) return undefined;
+    j = skipBlanks(text, j + syntax.core.length);
+  }
+  const rest = text.slice(j);
+  // `.` stops at these in the regex this stands for.
+  if (rest.includes('\u2028') || rest.includes('\u2029')) return undefined;
+  const value = rest.replace(/[ \t]+$/, '');
+  return { line, indent, spacing: text.slice(spaceStart, j), value, trailing: rest.slice(value.length), text };
 }
 
-/**
- * The document for a copy of the old lines in which only the touched entries are new
- * objects: headers above them stay, headers below them shift, only the changed window is scanned.
- */
-function reindexed(before: IniDoc, lines: Line[]): IniDoc {
-  const shortest = Math.min(before.lines.length, lines.length);
-  let start = 0;
-  while (start < shortest && before.lines[start] === lines[start]) start++;
-  let same = 0;
-  while (same < shortest - start && before.lines[before.lines.length - 1 - same] === lines[lines.length - 1 - same]) same++;
-  const end = before.lines.length - same;
-  const grown = lines.length - before.lines.length;
-  const above = before.headers.filter((h) => h.index < start);
-  const below = before.headers.filter((h) => h.index >= end).map((h) => ({ index: h.index + grown, name: h.name }));
-  return { lines, headers: [...above, ...headersIn(lines, start, end + grown), ...below] };
+function skipBlanks(text: string, from: number): number {
+  let i = from;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i;
 }
 
-function findBlocks(doc: IniDoc, section: string): Block[] {
-  const { headers, lines } = doc;
-  const endOf = (k: number) => headers[k + 1]?.index ?? lines.length;
-  if (section === '') return [{ header: -1, start: 0, end: headers[0]?.index ?? lines.length }];
-  return (indexOf(doc).sections.get(section) ?? []).map((k) => ({ header: headers[k].index, start: headers[k].index + 1, end: endOf(k) }));
-}
-
-function inBlocks(blocks: Block[], index: number): boolean {
-  return blocks.some((b) => index >= b.start && index < b.end);
-}
-
-function indexesOf(blocks: Block[]): number[] {
-  const out: number[] = [];
-  for (const b of blocks) for (let i = b.start; i < b.end; i++) out.push(i);
+function matchKeyLines(view: KeyView, commented: boolean): KeyLine[] {
+  const out: KeyLine[] = [];
+  for (const line of candidateLines(view)) {
+    const k = keyLineOf(line, view.spec.key, view.syntax, commented);
+    if (k) out.push(k);
+  }
   return out;
-}
-
-function matchKeyLines(view: KeyView, prefix: string): KeyLine[] {
-  const pattern = new RegExp(`^([ \\t]*)${prefix}${escapeRegex(view.spec.key)}(${view.syntax.spacing})(.*?)([ \\t]*)$`);
-  return candidateLines(view).flatMap((index) => {
-    const text = view.lines[index].text;
-    const m = text.includes(view.spec.key) ? pattern.exec(text) : null;
-    return m ? [{ index, indent: m[1], spacing: m[2], value: m[3], trailing: m[4], text }] : [];
-  });
 }
 
 /**
  * The lines of the section that may set the key: those starting with the key's leading
- * word. Every other line of the section when that word cannot tell (a key that starts
+ * word. Every line of the section when that word cannot tell (a key that starts
  * with a symbol, or a separator that starts with a word character).
  */
-function candidateLines(view: KeyView): number[] {
+function candidateLines(view: KeyView): readonly IniLine[] {
   const word = /^[\w.-]+/.exec(view.spec.key)?.[0];
   if (word === undefined || /^[\w.-]/.test(view.syntax.core)) return bodyOf(view);
-  return (view.index.words.get(word) ?? []).filter((i) => inBlocks(view.blocks, i));
+  const lines = view.doc.linesStarting(word);
+  return view.blocks.length === 1 && lines.every((l) => l.block === view.blocks[0]) ? lines : lines.filter((l) => view.blocks.includes(l.block));
 }
 
-/** Every line index under the section's headers, in file order. */
-function bodyOf(view: KeyView): number[] {
-  return indexesOf(view.blocks);
+/** Every line under the section's headers, in file order. */
+function bodyOf(view: KeyView): IniLine[] {
+  return view.blocks.flatMap((b) => b.lines.slice(b.bodyStart));
 }
 
 /** The lines that set the key, in file order. */
 function activeLines(view: KeyView): KeyLine[] {
-  return matchKeyLines(view, '');
+  return matchKeyLines(view, false);
 }
 
 /**
@@ -225,16 +160,7 @@ function activeLines(view: KeyView): KeyLine[] {
  * examples (`;     session.save_path = "N;/path"`) are not settings and are never touched.
  */
 function commentedCopies(view: KeyView): KeyLine[] {
-  return matchKeyLines(view, '[;#][ \\t]?');
-}
-
-/** Indentation of every setting line of the section, whatever its key. */
-function settingIndents(view: KeyView): { index: number; indent: string }[] {
-  const anySetting = new RegExp(`^([ \\t]*)[^;#\\s\\[].*?${view.syntax.spacing}`);
-  return bodyOf(view).flatMap((index) => {
-    const m = anySetting.exec(view.lines[index].text);
-    return m ? [{ index, indent: m[1] }] : [];
-  });
+  return matchKeyLines(view, true);
 }
 
 /** How a key line is written: its indentation and the separator with its spacing. */
@@ -255,34 +181,20 @@ function settingText(key: string, style: LineStyle, value: string, syntax: IniSy
   return style.indent + key + style.spacing + value + trailing;
 }
 
-/** Line edits by original index, applied together so that no index shifts under another. */
-interface LineEdits {
-  rewrites: Map<number, string>;
-  removals: Set<number>;
-  /** New lines by gap: gap g is just before original line g. */
-  inserts: Map<number, string[]>;
-  notes: string[];
-}
-
 function noEdits(): LineEdits {
   return { rewrites: new Map(), removals: new Set(), inserts: new Map(), notes: [] };
 }
 
-function addInsert(edits: LineEdits, gap: number, texts: string[]): void {
-  edits.inserts.set(gap, [...(edits.inserts.get(gap) ?? []), ...texts]);
+function gapKey(gap: Gap): string {
+  return `${gap.block.order}:${gap.at}`;
 }
 
-function applyEdits(lines: Line[], edits: LineEdits): Line[] {
-  let out = lines;
-  for (const [i, text] of edits.rewrites) out = replaceLineText(out, i, text);
-  // From the bottom up, so the indexes still to visit keep their meaning.
-  const positions = [...new Set([...edits.removals, ...edits.inserts.keys()])].sort((a, b) => b - a);
-  for (const p of positions) {
-    if (edits.removals.has(p)) out = removeLines(out, [p]);
-    const texts = edits.inserts.get(p);
-    if (texts) out = insertLines(out, p, texts);
-  }
-  return out;
+/** The new lines waiting at a gap (a new list when none do). */
+function insertsAt(edits: LineEdits, gap: Gap): string[] {
+  const key = gapKey(gap);
+  const waiting = edits.inserts.get(key) ?? { gap, texts: [] };
+  edits.inserts.set(key, waiting);
+  return waiting.texts;
 }
 
 /** Values and lines as reasons show them: hidden for sensitive resources. */
@@ -306,22 +218,34 @@ function wasValue(value: string, say: Wording): string {
 /** The pure edit: the file's text with the key as the spec wants it, and why. */
 export function editIni(text: string, spec: IniSpec): TextEdit {
   const out = editIniDoc(parseIni(text), spec);
-  return { text: out.changed ? joinLines(out.doc.lines) : text, reason: out.reason };
+  return { text: out.changed ? out.doc.text() : text, reason: out.reason };
 }
 
 /** editIni on a parsed file: the plan folds a run of ini edits to one file on it (ParsedText). */
 function editIniDoc(doc: IniDoc, spec: IniSpec): { doc: IniDoc; reason: string; changed: boolean } {
   const blocks = findBlocks(doc, spec.section);
-  const view: KeyView = { lines: doc.lines, syntax: syntaxOf(spec.separator ?? DEFAULT_SEPARATOR), spec, blocks, index: indexOf(doc) };
+  const view: KeyView = { doc, syntax: syntaxOf(spec.separator ?? DEFAULT_SEPARATOR), spec, blocks };
   const say = wordingFor(spec);
   const edits = noEdits();
   const settled = spec.ensure === 'absent' ? removeKey(view, edits, say) : setKey(view, edits, say);
   if (edits.notes.length === 0) return { doc, reason: settled, changed: false };
-  return { doc: editedIni(doc, edits), reason: edits.notes.join(', '), changed: true };
+  doc.apply(edits);
+  return { doc, reason: edits.notes.join(', '), changed: true };
 }
 
 /** `Match User backup`, `Host *.lan`, `<Directory /var/www>`: lines that open a block in `key value` files. */
 const BLOCK_OPENER = /^[ \t]*(?:(?:match|host)[ \t]|<[^/])/i;
+
+/** The first line of a block that opens a `key value` block. */
+const FIRST_OPENER: BlockFact = { key: 'first opener', capture: (text) => (BLOCK_OPENER.test(text) ? '' : undefined), better: (line, _, than) => before(line, than.line) };
+
+function firstOpener(view: KeyView): IniLine | undefined {
+  for (const block of view.blocks) {
+    const found = view.doc.fact(block, FIRST_OPENER);
+    if (found) return found.line;
+  }
+  return undefined;
+}
 
 /**
  * In a `key value` file (sshd_config, ssh_config, Apache) an indented line, or any line after
@@ -330,14 +254,14 @@ const BLOCK_OPENER = /^[ \t]*(?:(?:match|host)[ \t]|<[^/])/i;
  */
 function refuseBlockLines(view: KeyView, removed: KeyLine[], setting?: KeyLine): void {
   if (view.syntax.core !== '' || (removed.length === 0 && !setting)) return;
-  const opener = bodyOf(view).find((index) => BLOCK_OPENER.test(view.lines[index].text));
-  const afterOpener = (l: KeyLine) => opener !== undefined && l.index > opener;
+  const opener = firstOpener(view);
+  const afterOpener = (l: KeyLine) => opener !== undefined && before(opener, l.line);
   // An indented line is only kept from removal: its value may be set in place, in its style.
   // But the line taken as the setting must not be in a block, even when its value is right.
   const inBlock = removed.find((l) => l.indent !== '' || afterOpener(l)) ?? (setting && afterOpener(setting) ? setting : undefined);
   if (!inBlock) return;
   throw new ResourceError(
-    `line ${inBlock.index + 1} ('${inBlock.text.trim()}') may belong to a block of a \`key value\` file (${afterOpener(inBlock) ? `it follows '${view.lines[opener!].text.trim()}'` : 'it is indented'}); the ini kind would change a conditional setting`,
+    `line ${view.doc.lineNumber(inBlock.line) + 1} ('${inBlock.text.trim()}') may belong to a block of a \`key value\` file (${afterOpener(inBlock) ? `it follows '${opener!.text.trim()}'` : 'it is indented'}); the ini kind would change a conditional setting`,
     'the ini kind edits only top-level lines of such files: move the block after the global settings, or manage this file with a line or block resource',
     'key',
   );
@@ -348,7 +272,7 @@ function removeKey(view: KeyView, edits: LineEdits, say: Wording): string {
   const { key, values } = view.spec;
   const doomed = activeLines(view).filter((l) => values === undefined || values.includes(l.value));
   refuseBlockLines(view, doomed);
-  for (const l of doomed) edits.removals.add(l.index);
+  for (const l of doomed) edits.removals.add(l.line);
   if (doomed.length > 0) edits.notes.push(`removed ${doomed.length === 1 ? '1 line' : `${doomed.length} lines`} setting ${key} from ${say.where}`);
   if (values === undefined) return `${key} is already absent from ${say.where}`;
   return `${key} has none of the values ${values.map(say.value).join(', ')} in ${say.where}`;
@@ -372,10 +296,10 @@ function collapseTo(view: KeyView, active: KeyLine[], value: string, edits: Line
   const [first, ...others] = active;
   refuseBlockLines(view, others, first);
   if (first.value !== value) {
-    edits.rewrites.set(first.index, settingText(view.spec.key, styleOf(first, view.syntax), value, view.syntax, first.trailing));
+    edits.rewrites.set(first.line, settingText(view.spec.key, styleOf(first, view.syntax), value, view.syntax, first.trailing));
     edits.notes.push(`set ${view.spec.key} = ${say.value(value)} (was ${wasValue(first.value, say)})`);
   }
-  for (const l of others) edits.removals.add(l.index);
+  for (const l of others) edits.removals.add(l.line);
   if (others.length > 0) edits.notes.push(`removed ${others.length} other ${others.length === 1 ? 'copy' : 'copies'} of ${view.spec.key} from ${say.where}`);
 }
 
@@ -390,14 +314,14 @@ function placeValues(view: KeyView, active: KeyLine[], wanted: string[], edits: 
   const keptLines = new Set(slots);
   const dropped = active.filter((l) => !keptLines.has(l));
   refuseBlockLines(view, dropped);
-  for (const l of dropped) edits.removals.add(l.index);
+  for (const l of dropped) edits.removals.add(l.line);
   if (dropped.length > 0) edits.notes.push(`removed ${dropped.map((l) => say.line(l.text)).join(', ')} from ${say.where}`);
   uncommentMatchingCopies(view, slots, wanted, edits, say);
   if (wanted.length === 0) return;
   if (!slots.some((s) => s !== undefined)) {
     // Nothing to keep: the new lines take the place and style of the last copy.
     const last = active[active.length - 1];
-    if (last) return insertAround(view, slots, wanted, edits, say, { gap: last.index + 1, style: styleOf(last, view.syntax) });
+    if (last) return insertAround(view, slots, wanted, edits, say, { gap: after(last.line), style: styleOf(last, view.syntax) });
     const copy = commentedCopies(view).pop();
     if (copy) slots[0] = uncomment(view, copy, wanted[0], edits, say);
     else return insertAround(view, slots, wanted, edits, say, newKeyPlace(view, edits));
@@ -429,9 +353,9 @@ function uncommentMatchingCopies(view: KeyView, slots: (KeyLine | undefined)[], 
   const copies = commentedCopies(view);
   wanted.forEach((value, i) => {
     if (slots[i] !== undefined) return;
-    const previousLine = Math.max(-1, ...slots.slice(0, i).flatMap((s) => (s ? [s.index] : [])));
-    const nextLine = Math.min(Infinity, ...slots.slice(i + 1).flatMap((s) => (s ? [s.index] : [])));
-    const copy = copies.filter((c) => c.value === value && c.index > previousLine && c.index < nextLine && !slots.includes(c)).pop();
+    const previousLine = Math.max(-1, ...slots.slice(0, i).flatMap((s) => (s ? [rank(s)] : [])));
+    const nextLine = Math.min(Infinity, ...slots.slice(i + 1).flatMap((s) => (s ? [rank(s)] : [])));
+    const copy = copies.filter((c) => c.value === value && rank(c) > previousLine && rank(c) < nextLine && !slots.includes(c)).pop();
     if (copy) slots[i] = uncomment(view, copy, value, edits, say);
   });
 }
@@ -439,14 +363,14 @@ function uncommentMatchingCopies(view: KeyView, slots: (KeyLine | undefined)[], 
 function uncomment(view: KeyView, copy: KeyLine, value: string, edits: LineEdits, say: Wording): KeyLine {
   const style = styleOf(copy, view.syntax);
   const text = settingText(view.spec.key, style, value, view.syntax, copy.value === '' ? '' : copy.trailing);
-  edits.rewrites.set(copy.index, text);
+  edits.rewrites.set(copy.line, text);
   edits.notes.push(copy.value === value ? `uncommented ${say.line(copy.text)}` : `uncommented ${say.line(copy.text)} and set it to ${say.value(value)}`);
   return { ...copy, ...style, text, value };
 }
 
 /** Where a brand-new key goes in its existing section, and how it is written. */
 interface NewKeyPlace {
-  gap: number;
+  gap: Gap;
   style: LineStyle;
 }
 
@@ -456,16 +380,22 @@ interface NewKeyPlace {
  * like the least-indented setting of the section.
  */
 function newKeyPlace(view: KeyView, edits: LineEdits): NewKeyPlace {
-  const settings = settingIndents(view);
-  const indent = settings.map((s) => s.indent).reduce((a, b) => (b.length < a.length ? b : a), settings[0]?.indent ?? '');
-  const style = { indent, spacing: view.syntax.separator };
-  if (settings.length > 0) return { gap: settings[settings.length - 1].index + 1, style };
-  const block = view.blocks[view.blocks.length - 1];
-  const nonBlank = indexesOf([block]).filter((i) => !BLANK.test(view.lines[i].text));
-  if (nonBlank.length > 0) return { gap: nonBlank[nonBlank.length - 1] + 1, style };
+  const { doc, syntax, blocks } = view;
+  const least = blocks.map((b) => doc.fact(b, syntax.leastIndent)).reduce((a, b) => (b && (!a || b.capture.length < a.capture.length) ? b : a), null);
+  const style = { indent: least?.capture ?? '', spacing: syntax.separator };
+  const lastSetting = blocks.map((b) => doc.fact(b, syntax.lastSetting)).reduce((a, b) => b ?? a, null);
+  if (lastSetting) return { gap: after(lastSetting.line), style };
+  const block = blocks[blocks.length - 1];
+  const lastNonBlank = block.lines.findLastIndex((l, i) => i >= block.bodyStart && !BLANK.test(l.text));
+  if (lastNonBlank >= 0) return { gap: { block, at: lastNonBlank + 1 }, style };
   // An empty global area: keep a blank line between the new key and the first header, as Puppet does.
-  if (block.header === -1 && block.start < view.lines.length && HEADER.test(view.lines[block.start].text)) addInsert(edits, block.start, ['']);
-  return { gap: block.start, style };
+  if (block === doc.global && block.lines.length === 0 && doc.blocks.length > 1) insertsAt(edits, { block, at: 0 }).push('');
+  return { gap: { block, at: block.bodyStart }, style };
+}
+
+/** The gap just after a line. */
+function after(line: IniLine): Gap {
+  return { block: line.block, at: line.at + 1 };
 }
 
 /**
@@ -477,10 +407,10 @@ function insertAround(view: KeyView, slots: (KeyLine | undefined)[], wanted: str
   const style = anchor ? styleOf(anchor, view.syntax) : first!.style;
   const added: string[] = [];
   let pending: string[] = [];
-  const flush = (gap: number) => {
+  const flush = (gap: Gap) => {
     const texts = pending.map((v) => settingText(view.spec.key, style, v, view.syntax));
     // In front of whatever already waits at this gap (the blank line before a first header).
-    if (texts.length > 0) edits.inserts.set(gap, [...texts, ...(edits.inserts.get(gap) ?? [])]);
+    if (texts.length > 0) insertsAt(edits, gap).unshift(...texts);
     for (const text of texts) added.push(text);
     pending = [];
   };
@@ -491,22 +421,21 @@ function insertAround(view: KeyView, slots: (KeyLine | undefined)[], wanted: str
       pending.push(value);
       continue;
     }
-    flush(previous ? previous.index + 1 : slot.index);
+    flush(previous ? after(previous.line) : { block: slot.line.block, at: slot.line.at });
     previous = slot;
   }
-  flush(previous ? previous.index + 1 : first!.gap);
+  flush(previous ? after(previous.line) : first!.gap);
   if (added.length > 0) edits.notes.push(`added ${added.map(say.line).join(', ')} to ${say.where}`);
 }
 
 /** A missing section is appended at the end as `[name]` + key, after one blank line unless the file is empty or already ends with one. */
 function appendSection(view: KeyView, wanted: string[], edits: LineEdits, say: Wording): void {
   if (wanted.length === 0) return;
-  const { lines, spec, syntax } = view;
-  const last = lines[lines.length - 1];
-  const spacer = last && !BLANK.test(last.text) ? [''] : [];
+  const { doc, spec, syntax } = view;
+  const last = doc.lastLine();
   const style = { indent: '', spacing: syntax.separator };
   const settings = wanted.map((v) => settingText(spec.key, style, v, syntax));
-  addInsert(edits, lines.length, [...spacer, `[${spec.section}]`, ...settings]);
+  edits.newSection = { name: spec.section, texts: [`[${spec.section}]`, ...settings], spacer: last !== undefined && !BLANK.test(last.text) };
   edits.notes.push(`added ${say.where} with ${settings.map(say.line).join(', ')}`);
 }
 
@@ -577,5 +506,5 @@ export const iniKind = textKind<IniSpec>({
   },
   check: checkIni,
   edit: editIni,
-  parsed: { parse: parseIni, edit: editIniDoc, text: (doc: IniDoc) => joinLines(doc.lines) },
+  parsed: { parse: parseIni, edit: editIniDoc, text: (doc: IniDoc) => doc.text() },
 });

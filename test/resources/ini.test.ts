@@ -382,6 +382,34 @@ describe('properties over generated INI files', () => {
     );
   });
 
+  // The plan folds a run of edits on one parsed file, edited in place with its indexes and
+  // per-block facts kept up to date; each edit on its own parses the text afresh. They must agree.
+  test('a run of edits folded on one parsed file equals the edits applied one by one to the text', () => {
+    const parsed = iniKind.parsedFold!;
+    fc.assert(
+      fc.property(file, fc.array(spec, { minLength: 1, maxLength: 8 }), (text, specs) => {
+        let expected = text;
+        const outcomes: string[] = [];
+        for (const s of specs) {
+          const next = editOrRefuse(expected, s);
+          if (next === undefined) return;
+          outcomes.push(editIni(expected, s).reason);
+          expected = next;
+        }
+        let doc = parsed.open({ type: 'file', content: text })!;
+        const reasons = specs.map((s) => {
+          const out = parsed.edit(doc, s);
+          doc = out.doc;
+          return out.reason;
+        });
+        const folded = parsed.close(doc);
+        expect(folded.type === 'file' && folded.content).toBe(expected);
+        expect(reasons).toEqual(outcomes);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   test('lines that do not mention the key survive, in order', () => {
     fc.assert(
       fc.property(file, spec, (text, s) => {
