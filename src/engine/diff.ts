@@ -21,9 +21,67 @@ const MAX_EDIT_LENGTH = 1000;
 export function unifiedPatch(oldName: string, newName: string, before: string, after: string): string {
   // Loaded lazily: runs that change nothing never diff.
   const { diffArrays, formatPatch, FILE_HEADERS_ONLY } = require('diff') as typeof import('diff');
-  const hunks = hunksOf(lineRuns(linesOf(before), linesOf(after), diffArrays));
+  const { head, bodyBefore, bodyAfter } = trimCommonLines(before, after);
+  const context = linesOf(lastLines(head, CONTEXT));
+  const runs = mergeRuns([{ lines: context }, ...lineRuns(linesOf(bodyBefore), linesOf(bodyAfter), diffArrays)]);
+  const hunks = hunksOf(runs, 1 + countLines(head) - context.length);
   return formatPatch({ oldFileName: oldName, newFileName: newName, oldHeader: '', newHeader: '', hunks }, FILE_HEADERS_ONLY);
 }
+
+/**
+ * Lines of the common suffix left in the diffed body: Myers aligns a change inside a run of
+ * repeated lines as it sees them, and keeping these lines keeps its choice (and jsdiff's patch).
+ * They also close the last hunk as the rest of the file would.
+ */
+const SUFFIX_MARGIN = 1000;
+const CHUNK = 1 << 16;
+
+/**
+ * The common whole-line prefix of two texts and what follows it, less the common whole-line
+ * suffix beyond SUFFIX_MARGIN lines: a one-line change to a 200 MB file diffs a thousand lines,
+ * not 2 million. Myers starts by following the common prefix, so cutting it off changes nothing.
+ */
+function trimCommonLines(a: string, b: string): { head: string; bodyBefore: string; bodyAfter: string } {
+  const differ = firstDifference(a, b);
+  // lastIndexOf clamps a negative start to 0, where it would find a first line end.
+  const start = differ === 0 ? 0 : a.lastIndexOf('\n', differ - 1) + 1;
+  const common = commonSuffixLength(a, b, Math.min(a.length, b.length) - start);
+  // The tail starts at a line start in both texts: after a line end inside the common suffix, or at `start`.
+  let cut = a.length - common;
+  if (cut !== start) cut = a.indexOf('\n', cut) + 1 || a.length;
+  for (let kept = 0; kept < SUFFIX_MARGIN && cut < a.length; kept++) cut = a.indexOf('\n', cut) + 1 || a.length;
+  const tail = a.length - cut;
+  return { head: a.slice(0, start), bodyBefore: a.slice(start, a.length - tail), bodyAfter: b.slice(start, b.length - tail) };
+}
+
+/** The last n lines of a text that ends with a line end (or is empty). */
+function lastLines(text: string, n: number): string {
+  let at = text.length;
+  for (let k = 0; k < n && at > 0; k++) at = at < 2 ? 0 : text.lastIndexOf('\n', at - 2) + 1;
+  return text.slice(at);
+}
+
+function firstDifference(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i + CHUNK <= n && a.slice(i, i + CHUNK) === b.slice(i, i + CHUNK)) i += CHUNK;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+function commonSuffixLength(a: string, b: string, limit: number): number {
+  let k = 0;
+  while (k + CHUNK <= limit && a.slice(a.length - k - CHUNK, a.length - k) === b.slice(b.length - k - CHUNK, b.length - k)) k += CHUNK;
+  while (k < limit && a.charCodeAt(a.length - 1 - k) === b.charCodeAt(b.length - 1 - k)) k++;
+  return k;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 
 /** Lines as jsdiff's diffLines cuts them: each keeps its '\n' (a '\r' before it stays in the line). */
 function linesOf(text: string): string[] {
@@ -131,12 +189,12 @@ function mergeRuns(runs: Run[]): Run[] {
 }
 
 /** Hunks as jsdiff's structuredPatch builds them: changes closer than 2 x context share a hunk. */
-function hunksOf(runs: Run[]): StructuredPatchHunk[] {
+function hunksOf(runs: Run[], firstLine: number): StructuredPatchHunk[] {
   const all: Run[] = [...runs, { lines: [] }];
   const hunks: StructuredPatchHunk[] = [];
   let open: StructuredPatchHunk | undefined;
-  let oldLine = 1;
-  let newLine = 1;
+  let oldLine = firstLine;
+  let newLine = firstLine;
   all.forEach((run, i) => {
     if (run.added || run.removed) {
       if (!open) {

@@ -26,6 +26,23 @@ describe('unifiedPatch', () => {
     expect(unifiedPatch('a/f', '/dev/null', 'x\n', '')).toBe(createTwoFilesPatch('a/f', '/dev/null', 'x\n', '', '', '', { context: 3 }).replace(/^=+\n/, ''));
   });
 
+  // The common prefix and most of the common suffix are cut off before diffing: the patch
+  // must still be jsdiff's, with its line numbers, wherever the change is in a long file.
+  test('is jsdiff on a few changes anywhere in a long file of repeating lines', () => {
+    const long = fc.array(line, { minLength: 2500, maxLength: 3000 });
+    const change = fc.record({ at: fc.nat(), remove: fc.nat({ max: 3 }), insert: fc.array(line, { maxLength: 3 }) });
+    fc.assert(
+      fc.property(long, fc.array(change, { minLength: 1, maxLength: 3 }), fc.boolean(), (ls, changes, finalEol) => {
+        const after = [...ls];
+        for (const c of changes) after.splice(c.at % (after.length + 1), c.remove, ...c.insert);
+        const join = (x: string[]) => x.join('\n') + (finalEol ? '\n' : '');
+        const [a, b] = [join(ls), join(after)];
+        if (a !== b) expect(unifiedPatch('a/f', 'b/f', a, b)).toBe(jsdiff(a, b));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('10,000 changed lines: an anchored patch that applies', () => {
     const keys = Array.from({ length: 10_000 }, (_, i) => i);
     const before = keys.map((i) => `${i % 100 === 0 ? `[section${i / 100}]\n` : ''}key${i} = old${i}\n`).join('');
