@@ -33,30 +33,45 @@ export function dominantEol(lines: Line[]): string {
  * line ending. A file that did not end with a newline still does not.
  */
 export function insertLines(lines: Line[], at: number, texts: string[]): Line[] {
-  if (texts.length === 0) return lines.slice();
-  const eol = dominantEol(lines);
   const out = lines.slice();
+  // The last line may get a terminator: a copy, so that `lines` stays as it was.
+  if (out.length > 0) out[out.length - 1] = { ...out[out.length - 1] };
+  insertLinesInPlace(out, at, texts);
+  return out;
+}
+
+/** insertLines on `lines` itself; returns the new lines. */
+export function insertLinesInPlace(lines: Line[], at: number, texts: string[]): Line[] {
+  if (texts.length === 0) return [];
+  const eol = dominantEol(lines);
   const added = texts.map((text) => ({ text, eol }));
-  const last = out[out.length - 1];
-  if (at >= out.length && last && last.eol === '') {
-    out[out.length - 1] = { text: last.text, eol };
+  const last = lines[lines.length - 1];
+  if (at >= lines.length && last && last.eol === '') {
+    last.eol = eol;
     // An empty last line without its terminator would not be there at all.
     const final = added[added.length - 1];
-    if (final.text !== '') added[added.length - 1] = { text: final.text, eol: '' };
+    if (final.text !== '') final.eol = '';
   }
-  // concat, not splice(at, 0, ...added): spreading 120,000 lines as arguments overflows the stack.
-  return keepLoneCrApart(out.slice(0, at).concat(added, out.slice(at)), at, at + added.length);
+  keepLoneCrApart(lines[at - 1], added, lines[at]);
+  if (added.length <= 1000) {
+    lines.splice(at, 0, ...added);
+    return added;
+  }
+  // Spreading 120,000 lines as arguments would overflow the stack.
+  const tail = lines.splice(at);
+  for (const l of added) lines.push(l);
+  for (const l of tail) lines.push(l);
+  return added;
 }
 
 /**
  * A lone CR directly followed by an empty LF line reads back as one CRLF: two lines would
- * become one. The inserted line at such a junction (lines[from], lines[to - 1]) ends in CRLF instead.
+ * become one. An inserted line at such a junction ends in CRLF instead.
  */
-function keepLoneCrApart(lines: Line[], from: number, to: number): Line[] {
-  const merges = (i: number) => i > 0 && i < lines.length && lines[i - 1].eol === '\r' && lines[i].text === '' && lines[i].eol === '\n';
-  if (merges(from)) lines[from] = { text: '', eol: '\r\n' };
-  if (merges(to)) lines[to - 1] = { text: lines[to - 1].text, eol: '\r\n' };
-  return lines;
+export function keepLoneCrApart(previous: Line | undefined, added: Line[], next: Line | undefined): void {
+  const merges = (a: Line | undefined, b: Line | undefined) => a !== undefined && b !== undefined && a.eol === '\r' && b.text === '' && b.eol === '\n';
+  if (merges(previous, added[0])) added[0].eol = '\r\n';
+  if (merges(added[added.length - 1], next)) added[added.length - 1].eol = '\r\n';
 }
 
 /** Returns a copy of `lines` without the lines at the given indexes; the file keeps its final-newline state. */

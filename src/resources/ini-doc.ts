@@ -1,4 +1,4 @@
-import { dominantEol, splitLines, type Line } from '../engine/lines';
+import { dominantEol, keepLoneCrApart, splitLines, type Line } from '../engine/lines';
 
 /**
  * An ini file as blocks (the global area, then one block per header) of lines, edited in
@@ -295,14 +295,4 @@ function consider(fact: BlockFact, known: Tracked, line: IniLine): Tracked {
   const capture = fact.capture(line.text);
   if (capture === undefined) return known;
   return known === null || fact.better(line, capture, known) ? { line, capture } : known;
-}
-
-/**
- * A lone CR directly followed by an empty LF line reads back as one CRLF: two lines would
- * become one. An inserted line at such a junction ends in CRLF instead.
- */
-function keepLoneCrApart(previous: Line | undefined, added: Line[], next: Line | undefined): void {
-  const merges = (a: Line | undefined, b: Line | undefined) => a !== undefined && b !== undefined && a.eol === '\r' && b.text === '' && b.eol === '\n';
-  if (merges(previous, added[0])) added[0].eol = '\r\n';
-  if (merges(added[added.length - 1], next)) added[added.length - 1].eol = '\r\n';
 }

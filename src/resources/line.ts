@@ -1,7 +1,7 @@
 import { ResourceError } from '../engine/diagnostics';
-import { insertLines, joinLines, removeLines, replaceLineText, splitLines, type Line } from '../engine/lines';
+import { LineDoc, type DocLine } from './line-doc';
 import { compileRegex, compileReplacement, countLines, insertPosition, parseAnchor, type Anchor, type Regex } from './regex';
-import { createProperty, textEdit, textKind, type EditOutcome, type TextEdit } from './text-kind';
+import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export interface LineSpec {
   line?: string;
@@ -59,17 +59,20 @@ function checkBackrefsSpec(spec: LineSpec): void {
 
 /** Pure: the text with the line ensured present or absent, and why. */
 export function editLine(text: string, spec: LineSpec): TextEdit {
-  const lines = splitLines(text);
+  const out = editLineDoc(new LineDoc(text), spec);
+  return { text: out.changed ? out.doc.text() : text, reason: out.reason };
+}
+
+/** editLine on a file's lines, edited in place: the plan folds a run of line edits to one file on it. */
+function editLineDoc(doc: LineDoc, spec: LineSpec): { doc: LineDoc; reason: string; changed: boolean } {
   const edit = spec.ensure === 'absent' ? removeLine : spec.backrefs ? expandBackrefs : ensureLine;
-  return textEdit(text, edit(lines, spec));
+  const out = edit(doc, spec);
+  return { doc, reason: out.reason, changed: out.changed };
 }
 
-function indexesWhere(lines: Line[], test: (text: string) => boolean): number[] {
-  return lines.flatMap((l, i) => (test(l.text) ? [i] : []));
-}
-
-function matchingLines(lines: Line[], regex: Regex | undefined): number[] {
-  return regex ? indexesWhere(lines, (t) => regex.test(t)) : [];
+interface Outcome {
+  reason: string;
+  changed: boolean;
 }
 
 function matchOf(spec: LineSpec): Regex | undefined {
@@ -77,68 +80,79 @@ function matchOf(spec: LineSpec): Regex | undefined {
 }
 
 /** 1-based line numbers, as editors show them. */
-function numbers(indexes: number[]): string {
-  return indexes.map((i) => i + 1).join(', ');
+function numbers(lines: DocLine[]): string {
+  return lines.map((l) => l.at + 1).join(', ');
 }
 
-function unchanged(reason: string): EditOutcome {
-  return { reason };
+function unchanged(reason: string): Outcome {
+  return { reason, changed: false };
 }
 
-function ensureLine(lines: Line[], spec: LineSpec): EditOutcome {
+function ensureLine(doc: LineDoc, spec: LineSpec): Outcome {
   const line = spec.line!;
-  const matching = matchingLines(lines, matchOf(spec));
+  const match = matchOf(spec);
+  const matching = match ? doc.matching(match) : [];
   if (matching.length === 0) {
     // check() made match match line, so with match the line cannot be present here; without match, never add a duplicate.
-    const present = lines.findIndex((l) => l.text === line);
-    if (present >= 0) return unchanged(alreadyPresent([present], spec));
-    return insertLine(lines, spec);
+    const present = doc.withText(line);
+    if (present.length > 0) return unchanged(alreadyPresent(present.slice(0, 1), spec));
+    return insertLine(doc, spec);
   }
   if (spec.replace === false) return unchanged(`line ${numbers(matching.slice(0, 1))} matches '${spec.match}'; replace: false leaves it as it is`);
   if (matching.length > 1 && !spec.multiple) throw severalMatches(spec.match!, matching);
-  const stale = matching.filter((i) => lines[i].text !== line);
+  const stale = matching.filter((l) => l.text !== line);
   if (stale.length === 0) return unchanged(alreadyPresent(matching, spec));
-  const out = stale.reduce((acc, i) => replaceLineText(acc, i, line), lines);
-  return { text: joinLines(out), reason: replacedReason(lines, out, stale) };
+  return rewrite(doc, new Map(stale.map((l) => [l, line])));
 }
 
-function alreadyPresent(indexes: number[], spec: LineSpec): string {
+/** Rewrites lines in place; the reason names each with its old text. */
+function rewrite(doc: LineDoc, changes: Map<DocLine, string>): Outcome {
+  const lines = [...changes.keys()];
+  const reason = replacedReason(lines, changes);
+  for (const [l, text] of changes) doc.replace(l, text);
+  return { reason, changed: true };
+}
+
+function alreadyPresent(lines: DocLine[], spec: LineSpec): string {
   const anchor = spec.after !== undefined ? 'after' : spec.before !== undefined ? 'before' : undefined;
   // ansible#74991: say that the insert position was not used, rather than ignore it silently.
-  return `line already present at line ${numbers(indexes)}${anchor ? `; ${anchor} not used` : ''}`;
+  return `line already present at line ${numbers(lines)}${anchor ? `; ${anchor} not used` : ''}`;
 }
 
-function severalMatches(match: string, indexes: number[]): ResourceError {
+function severalMatches(match: string, lines: DocLine[]): ResourceError {
   return new ResourceError(
-    `match '${match}' matches ${indexes.length} lines (${numbers(indexes)}); set multiple: true to replace them all, or make match more specific`,
+    `match '${match}' matches ${lines.length} lines (${numbers(lines)}); set multiple: true to replace them all, or make match more specific`,
     match.startsWith('^') ? 'make match select only the line you mean' : `anchor match at the line start ('^${match}') so that indented or commented copies do not match`,
     'match',
   );
 }
 
-function replacedReason(before: Line[], after: Line[], indexes: number[]): string {
-  if (indexes.length === 1) {
-    const i = indexes[0];
-    return `replaced line ${i + 1} '${before[i].text}' with '${after[i].text}'`;
+function replacedReason(lines: DocLine[], changes: Map<DocLine, string>): string {
+  if (lines.length === 1) {
+    const [l] = lines;
+    return `replaced line ${l.at + 1} '${l.text}' with '${changes.get(l)}'`;
   }
-  const texts = new Set(indexes.map((i) => after[i].text));
+  const texts = new Set(changes.values());
   const withText = texts.size === 1 ? ` with '${[...texts][0]}'` : '';
-  return `replaced ${countLines(indexes.length)} (${numbers(indexes)})${withText}`;
+  return `replaced ${countLines(lines.length)} (${numbers(lines)})${withText}`;
 }
 
 /** Adds the line where `after` / `before` place it (see insertPosition). */
-function insertLine(lines: Line[], spec: LineSpec): EditOutcome {
+function insertLine(doc: LineDoc, spec: LineSpec): Outcome {
   const anchor: Anchor = parseAnchor(spec.after, 'after') ?? parseAnchor(spec.before, 'before') ?? { kind: 'EOF' };
-  const { at, where } = insertPosition(lines, anchor, spec.after !== undefined ? 'after' : 'before');
-  return { text: joinLines(insertLines(lines, at, [spec.line!])), reason: `added ${where}` };
+  const { at, where } = insertPosition(doc.lines, anchor, spec.after !== undefined ? 'after' : 'before');
+  doc.insert(at, [spec.line!]);
+  return { reason: `added ${where}`, changed: true };
 }
 
-function removeLine(lines: Line[], spec: LineSpec): EditOutcome {
-  const doomed = spec.match !== undefined ? matchingLines(lines, matchOf(spec)) : indexesWhere(lines, (t) => t === spec.line);
+function removeLine(doc: LineDoc, spec: LineSpec): Outcome {
+  const doomed = spec.match !== undefined ? doc.matching(matchOf(spec)!) : doc.withText(spec.line!);
   if (doomed.length === 0) {
     return unchanged(spec.match !== undefined ? `no line matches '${spec.match}'; nothing to remove` : `line '${spec.line}' is not in the file; nothing to remove`);
   }
-  return { text: joinLines(removeLines(lines, doomed)), reason: `removed ${countLines(doomed.length)} (${numbers(doomed)})` };
+  const reason = `removed ${countLines(doomed.length)} (${numbers(doomed)})`;
+  doc.remove(doomed);
+  return { reason, changed: true };
 }
 
 /**
@@ -146,38 +160,39 @@ function removeLine(lines: Line[], spec: LineSpec): EditOutcome {
  * expanded with that line's groups; nothing matching adds nothing. Refuses a spec whose
  * result would be rewritten again by the next run.
  */
-function expandBackrefs(lines: Line[], spec: LineSpec): EditOutcome {
-  const once = expandOnce(lines, spec);
-  if (once.changed.length === 0) {
+function expandBackrefs(doc: LineDoc, spec: LineSpec): Outcome {
+  const match = matchOf(spec)!;
+  const matching = doc.matching(match);
+  const once = expandOnce(matching, spec, (l) => l.text);
+  if (once.changes.size === 0) {
     return unchanged(once.targets.length === 0 ? `no line matches '${spec.match}'; backrefs adds nothing` : alreadyPresent(once.targets, spec));
   }
-  const again = expandOnce(once.lines, spec);
-  if (again.changed.length > 0) {
-    const i = again.changed[0];
+  // The next run: only the rewritten lines have other text, so only they may stop matching.
+  const textOf = (l: DocLine) => once.changes.get(l) ?? l.text;
+  const again = expandOnce(matching.filter((l) => !once.changes.has(l) || match.test(textOf(l))), spec, textOf);
+  const [l, text] = [...again.changes][0] ?? [];
+  if (l) {
     throw new ResourceError(
-      `backrefs would never converge: after this edit the next run would rewrite line ${i + 1} '${once.lines[i].text}' to '${again.lines[i].text}'`,
+      `backrefs would never converge: after this edit the next run would rewrite line ${l.at + 1} '${textOf(l)}' to '${text}'`,
       'make match stop matching the expanded line (e.g. match the old value only), or make line expand to itself',
       'match',
     );
   }
-  return { text: joinLines(once.lines), reason: replacedReason(lines, once.lines, once.changed) };
+  return rewrite(doc, once.changes);
 }
 
-function expandOnce(lines: Line[], spec: LineSpec): { lines: Line[]; targets: number[]; changed: number[] } {
+/** What one run of backrefs rewrites, on the lines as `textOf` gives them. */
+function expandOnce(matching: DocLine[], spec: LineSpec, textOf: (l: DocLine) => string): { targets: DocLine[]; changes: Map<DocLine, string> } {
   const match = matchOf(spec)!;
   const expand = compileReplacement(spec.line!, 'line');
-  const matching = matchingLines(lines, match);
   const targets = spec.multiple ? matching : matching.slice(-1);
-  let out = lines;
-  const changed: number[] = [];
-  for (const i of targets) {
-    const expanded = expand(match.exec(lines[i].text)!.groups);
-    if (/[\r\n]/.test(expanded)) throw new ResourceError(`line expands to text with a line break on line ${i + 1}`, 'a line resource manages one line; use a block resource for several', 'line');
-    if (expanded === lines[i].text) continue;
-    out = replaceLineText(out, i, expanded);
-    changed.push(i);
+  const changes = new Map<DocLine, string>();
+  for (const l of targets) {
+    const expanded = expand(match.exec(textOf(l))!.groups);
+    if (/[\r\n]/.test(expanded)) throw new ResourceError(`line expands to text with a line break on line ${l.at + 1}`, 'a line resource manages one line; use a block resource for several', 'line');
+    if (expanded !== textOf(l)) changes.set(l, expanded);
   }
-  return { lines: out, targets, changed };
+  return { targets, changes };
 }
 
 export const lineKind = textKind<LineSpec>({
@@ -215,4 +230,5 @@ export const lineKind = textKind<LineSpec>({
   },
   check: checkLineSpec,
   edit: editLine,
+  parsed: { parse: (text: string) => new LineDoc(text), edit: editLineDoc, text: (doc: LineDoc) => doc.text() },
 });

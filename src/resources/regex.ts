@@ -8,10 +8,21 @@ import type { Line } from '../engine/lines';
  * RE2 has no lookahead and no backreference inside a pattern; those are refused at plan.
  */
 export class Regex {
+  private prefix: string | undefined;
+
   constructor(
     readonly source: string,
     private readonly re: RE2JS,
   ) {}
+
+  /**
+   * The literal text at the start of every line this regex matches, tested line by line
+   * (`^memory_limit\s*=` -> `memory_limit`); '' when there is none (no `^`, an alternation,
+   * a class, case folding first). A fold looks only at the lines that start with it.
+   */
+  linePrefix(): string {
+    return (this.prefix ??= anchoredLiteral(this.re));
+  }
 
   test(text: string): boolean {
     return this.re.test(text);
@@ -26,6 +37,46 @@ export class Regex {
     const named = names.length > 0 ? Object.fromEntries(names.map((n) => [n, m.group(n) ?? undefined])) : undefined;
     return { index: m.start(), text: m.group() ?? '', groups: { numbered, named } };
   }
+}
+
+/** re2js's compiled program, as far as anchoredLiteral reads it. */
+interface Program {
+  start: number;
+  numLb: number;
+  inst: { op: number; out: number; arg: number; runes: ArrayLike<number> }[];
+}
+
+// re2js's instruction codes and flags (Inst, Utils, RE2Flags); a self-check below turns the prefix off if they ever differ.
+const OP = { CAPTURE: 3, EMPTY_WIDTH: 4, NOP: 7, RUNE1: 9 };
+const EMPTY_BEGIN_LINE = 1;
+const EMPTY_BEGIN_TEXT = 4;
+const FOLD_CASE = 1;
+
+/** Follows the program from its start: a start-of-text (or line) anchor, then single literal runes. */
+function anchoredLiteral(re: RE2JS): string {
+  const prog = (re as unknown as { re2Input?: { prog?: Program } }).re2Input?.prog;
+  if (!prog || prog.numLb > 0 || !programReadable()) return '';
+  const skip = (pc: number) => {
+    let inst = prog.inst[pc];
+    while (inst.op === OP.NOP || inst.op === OP.CAPTURE) inst = prog.inst[inst.out];
+    return inst;
+  };
+  let inst = skip(prog.start);
+  if (inst.op !== OP.EMPTY_WIDTH || inst.arg === 0 || (inst.arg & ~(EMPTY_BEGIN_LINE | EMPTY_BEGIN_TEXT)) !== 0) return '';
+  let prefix = '';
+  for (inst = skip(inst.out); inst.op === OP.RUNE1 && inst.runes.length === 1 && (inst.arg & FOLD_CASE) === 0; inst = skip(inst.out)) prefix += String.fromCodePoint(inst.runes[0]);
+  return prefix;
+}
+
+let readable: boolean | undefined;
+/** Whether the program reads as expected on known patterns (a newer re2js may lay it out otherwise). */
+function programReadable(): boolean {
+  if (readable === undefined) {
+    readable = true;
+    const { RE2JS } = loadRe2();
+    readable = anchoredLiteral(RE2JS.compile('^(ab)c\\d')) === 'abc' && anchoredLiteral(RE2JS.compile('^a|b')) === '' && anchoredLiteral(RE2JS.compile('(?i)^ab')) === '';
+  }
+  return readable;
 }
 
 export interface RegexMatch {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeLossless } from '../../src/engine/bytes';
@@ -280,3 +281,87 @@ describe('line: idempotence', () => {
 });
 
 describeKindFixtures(lineKind);
+
+// The plan folds a run of line edits on one file's lines, edited in place and found through
+// indexes (exact text; the literal start of an anchored match); each edit on its own splits
+// the text afresh and tests every line. They must agree, reasons and refusals included.
+describe('line: a run of edits folded on one file equals the edits applied one by one', () => {
+  const fileOf = (maxLines: number) =>
+    fc
+      .tuple(fc.array(fc.constantFrom('a = 1', 'a = 2', 'ab = 1', 'b', 'bind 0.0.0.0 x', '#a = 1', '', 'x', ' a = 1', 'A = 1'), { maxLength: maxLines }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean())
+      .map(([ls, eol, finalEol]) => ls.join(eol) + (finalEol && ls.length > 0 ? eol : ''));
+  const spec = fc.constantFrom<LineSpec>(
+    { line: 'a = 3', match: '^a =' },
+    { line: 'a = 3', match: '^a =', multiple: true },
+    { line: 'a = 1', match: '^a = ' },
+    { line: 'ab = 2', match: '^ab' },
+    { line: 'x' },
+    { line: 'y', after: '^a' },
+    { line: 'y', before: '^b' },
+    { line: 'z', before: 'BOF' },
+    { line: '', after: 'EOF' },
+    { line: 'a = 1', ensure: 'absent' },
+    { match: '^a', ensure: 'absent' },
+    { match: '(?i)^a =', ensure: 'absent' },
+    { match: 'b', ensure: 'absent' },
+    { line: 'x', ensure: 'absent' },
+    { match: '^(bind)\\s+\\S+(.*)$', line: '\\1 127.0.0.1\\2', backrefs: true },
+    { match: '^(a) = (\\d)$', line: '\\1 = \\2', backrefs: true, multiple: true },
+    { line: 'A = 2', match: '(?i)^a = ' , multiple: true },
+  );
+  const outcome = (f: () => { text?: string; reason: string }) => {
+    try {
+      return f();
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+
+  const foldAgrees = (maxLines: number, maxEdits: number, numRuns: number) => {
+    const parsed = lineKind.parsedFold!;
+    fc.assert(
+      fc.property(fileOf(maxLines), fc.array(spec, { minLength: 1, maxLength: maxEdits }), (start, specs) => {
+        let expected = start;
+        let doc = parsed.open({ type: 'file', content: start })!;
+        for (const s of specs) {
+          const one = outcome(() => editLine(expected, s));
+          const folded = outcome(() => {
+            const out = parsed.edit(doc, s);
+            doc = out.doc;
+            return { reason: out.reason };
+          });
+          if ('error' in one) {
+            // A refusal comes before any change: the fold goes on with the next edit.
+            expect(folded).toEqual(one);
+            continue;
+          }
+          expect(folded).toEqual({ reason: one.reason });
+          expected = one.text!;
+        }
+        const closed = parsed.close(doc);
+        expect(closed.type === 'file' && closed.content).toBe(expected);
+      }),
+      { numRuns },
+    );
+  };
+
+  test('for short files and runs', () => foldAgrees(12, 8, 3000));
+  // Past 64 + 4 x sqrt(lines) changed lines, the sorted index of the lines is made again.
+  test('for long runs of generated edits', () => foldAgrees(100, 600, 15));
+
+  // Past 64 + 4 x sqrt(lines) changed lines the sorted index of the lines is made again.
+  test('for 1,200 edits to a file of 200 lines, which rebuild the index', () => {
+    const start = Array.from({ length: 200 }, (_, i) => `k${i} = 0\n`).join('');
+    const specs: LineSpec[] = [1, 2, 3].flatMap((v) => Array.from({ length: 200 }, (_, i) => [{ line: `k${i} = ${v}`, match: `^k${i} = ` }, { line: `n${(i * 7) % 50} = ${v}`, match: `^n${(i * 7) % 50} = ` }]).flat());
+    const parsed = lineKind.parsedFold!;
+    let doc = parsed.open({ type: 'file', content: start })!;
+    let expected = start;
+    for (const s of specs) {
+      doc = parsed.edit(doc, s).doc;
+      expected = editLine(expected, s).text;
+    }
+    const closed = parsed.close(doc);
+    expect(closed.type === 'file' && closed.content).toBe(expected);
+    expect(expected).toContain('\nk199 = 3\nn0 = 3\n');
+  });
+});
