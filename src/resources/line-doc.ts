@@ -10,16 +10,14 @@ export interface DocLine extends Line {
  * A text file as lines, edited in place, for a fold of many line edits to one file: lines
  * are found by exact text through a map, and by regex through the literal text every match
  * must start with (`^memory_limit\s*=` starts with `memory_limit`), looked up in an index
- * sorted by text, so that 10,000 edits do not test every line 10,000 times.
+ * of lines by their first characters, so that 10,000 edits do not test every line 10,000 times.
  */
 export class LineDoc {
   readonly lines: DocLine[];
   private readonly byText = new Map<string, DocLine[]>();
-  /** Lines sorted by their text when the index was made, with those texts. */
-  private sorted: { keys: string[]; lines: DocLine[] } | undefined;
-  /** Lines changed or added since the index was made: looked at one by one. */
-  private readonly since = new Set<DocLine>();
-  private scans = 0;
+  /** Lines by their first n characters, for each prefix length n that regexes asked for twice. */
+  private readonly byPrefix = new Map<number, Map<string, Set<DocLine>>>();
+  private readonly asked = new Map<number, number>();
 
   constructor(text: string) {
     this.lines = splitLines(text) as DocLine[];
@@ -49,17 +47,13 @@ export class LineDoc {
     this.dropText(line);
     line.text = text;
     this.addText(line);
-    this.since.add(line);
   }
 
   /** New lines before index `at` (see insertLinesInPlace). */
   insert(at: number, texts: string[]): void {
     const added = insertLinesInPlace(this.lines, at, texts) as DocLine[];
     this.renumber(at);
-    for (const l of added) {
-      this.addText(l);
-      this.since.add(l);
-    }
+    for (const l of added) this.addText(l);
   }
 
   /** Removes lines; a file without a final newline still has none. */
@@ -86,23 +80,30 @@ export class LineDoc {
 
   /** Lines whose text starts with `prefix`, in file order. */
   private startingWith(prefix: string): DocLine[] {
-    // One look costs a scan; sorting pays from the second on.
-    if (!this.sorted && this.scans++ === 0) return this.lines.filter((l) => l.text.startsWith(prefix));
-    if (!this.sorted || this.since.size > 64 + Math.sqrt(this.lines.length) * 4) this.makeIndex();
-    const { keys, lines } = this.sorted!;
-    const found: DocLine[] = [];
-    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i].startsWith(prefix); i++) {
-      const l = lines[i];
-      if (l.at >= 0 && !this.since.has(l)) found.push(l);
-    }
-    for (const l of this.since) if (l.at >= 0 && l.text.startsWith(prefix)) found.push(l);
-    return found.sort((a, b) => a.at - b.at);
+    const index = this.prefixIndex(prefix.length);
+    if (!index) return this.lines.filter((l) => l.text.startsWith(prefix));
+    const [length, byPrefix] = index;
+    const found = [...(byPrefix.get(prefix.slice(0, length)) ?? [])];
+    return (length < prefix.length ? found.filter((l) => l.text.startsWith(prefix)) : found).sort((a, b) => a.at - b.at);
   }
 
-  private makeIndex(): void {
-    const lines = this.lines.slice().sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
-    this.sorted = { keys: lines.map((l) => l.text), lines };
-    this.since.clear();
+  /**
+   * The index of lines by their first `length` characters, or the longest shorter one made
+   * already; undefined the first time a length is asked for (one look is cheaper as a scan).
+   */
+  private prefixIndex(length: number): [number, Map<string, Set<DocLine>>] | undefined {
+    const made = this.byPrefix.get(length);
+    if (made) return [length, made];
+    const asked = this.asked.get(length) ?? 0;
+    this.asked.set(length, asked + 1);
+    if (asked > 0 && this.byPrefix.size < MAX_PREFIX_LENGTHS) {
+      const index = new Map<string, Set<DocLine>>();
+      this.byPrefix.set(length, index);
+      for (const l of this.lines) addTo(index, l, length);
+      return [length, index];
+    }
+    const shorter = Math.max(0, ...[...this.byPrefix.keys()].filter((k) => k < length));
+    return shorter > 0 ? [shorter, this.byPrefix.get(shorter)!] : undefined;
   }
 
   private renumber(from: number): void {
@@ -113,23 +114,24 @@ export class LineDoc {
     const list = this.byText.get(line.text);
     if (list) list.push(line);
     else this.byText.set(line.text, [line]);
+    for (const [length, index] of this.byPrefix) addTo(index, line, length);
   }
 
   private dropText(line: DocLine): void {
     const list = this.byText.get(line.text)!;
     list.splice(list.indexOf(line), 1);
     if (list.length === 0) this.byText.delete(line.text);
+    for (const [length, index] of this.byPrefix) if (line.text.length >= length) index.get(line.text.slice(0, length))!.delete(line);
   }
 }
 
-/** The first index whose key is >= `key`. */
-function lowerBound(keys: string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** Prefix lengths indexed at most (each costs a map entry per line); longer prefixes use the longest shorter index. */
+const MAX_PREFIX_LENGTHS = 8;
+
+function addTo(index: Map<string, Set<DocLine>>, line: DocLine, length: number): void {
+  if (line.text.length < length) return;
+  const key = line.text.slice(0, length);
+  const set = index.get(key);
+  if (set) set.add(line);
+  else index.set(key, new Set([line]));
 }

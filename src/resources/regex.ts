@@ -90,6 +90,17 @@ export interface RegexMatch {
  * leading `(?i)`, `\A`, `\Z`); `^`/`$` anchor at line boundaries when `multiline` is set.
  */
 export function compileRegex(source: string, field: string, opts: { multiline?: boolean } = {}): Regex {
+  // A plan compiles a resource's regex at its check, at its edit and at each idempotence proof: once is enough.
+  const key = `${opts.multiline ? 'm' : '-'}${field}\0${source}`;
+  let regex = compiled.get(key);
+  if (!regex) compiled.set(key, (regex = compileUncached(source, field, opts)));
+  return regex;
+}
+
+/** Compiled regexes by field and source: a Regex is an immutable value (its matcher is made per call). */
+const compiled = new Map<string, Regex>();
+
+function compileUncached(source: string, field: string, opts: { multiline?: boolean }): Regex {
   const { body, inline } = leadingFlags(source, field);
   refuseBacktrackingSyntax(body, field);
   const { RE2JS } = loadRe2();

@@ -349,8 +349,8 @@ describe('line: a run of edits folded on one file equals the edits applied one b
   // Past 64 + 4 x sqrt(lines) changed lines, the sorted index of the lines is made again.
   test('for long runs of generated edits', () => foldAgrees(100, 600, 15));
 
-  // Past 64 + 4 x sqrt(lines) changed lines the sorted index of the lines is made again.
-  test('for 1,200 edits to a file of 200 lines, which rebuild the index', () => {
+  // The index of lines by prefix is made on the second look of a prefix length and kept up to date by every edit after.
+  test('for 1,200 edits to a file of 200 lines, each found through the prefix index', () => {
     const start = Array.from({ length: 200 }, (_, i) => `k${i} = 0\n`).join('');
     const specs: LineSpec[] = [1, 2, 3].flatMap((v) => Array.from({ length: 200 }, (_, i) => [{ line: `k${i} = ${v}`, match: `^k${i} = ` }, { line: `n${(i * 7) % 50} = ${v}`, match: `^n${(i * 7) % 50} = ` }]).flat());
     const parsed = lineKind.parsedFold!;
