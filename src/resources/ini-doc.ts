@@ -20,6 +20,9 @@ export interface IniBlock {
   /** The header line first (named blocks), then the body. */
   lines: IniLine[];
   bodyStart: number;
+  /** The body's lines by leading word, each list in file order: made at the block's second look, then kept up to date. */
+  words?: Map<string, IniLine[]>;
+  looks: number;
   /** Facts about the body, by BlockFact key, that edits keep up to date (known undefined: found again on next use). */
   facts: Map<string, { fact: BlockFact; known: Tracked | undefined }>;
 }
@@ -71,15 +74,13 @@ export interface LineEdits {
 export class IniDoc {
   readonly blocks: IniBlock[] = [];
   private readonly sections = new Map<string, IniBlock[]>();
-  /** Lines by leading word, each list in file order. */
-  private readonly words = new Map<string, IniLine[]>();
 
   constructor(text: string) {
     this.openBlock(undefined);
     for (const line of splitLines(text)) {
       const m = line.text.includes('[') ? HEADER.exec(line.text) : null;
       const block = m ? this.openBlock(m[1]) : this.blocks[this.blocks.length - 1];
-      this.indexLine(this.place(block, line));
+      this.place(block, line);
     }
   }
 
@@ -91,9 +92,19 @@ export class IniDoc {
     return this.sections.get(section) ?? [];
   }
 
-  /** The lines starting with `word`, in file order. */
-  linesStarting(word: string): readonly IniLine[] {
-    return this.words.get(word) ?? [];
+  /** The lines of these blocks (in file order) starting with `word`, in file order. */
+  linesStarting(word: string, blocks: IniBlock[]): readonly IniLine[] {
+    return blocks.length === 1 ? this.wordIn(blocks[0], word) : blocks.flatMap((b) => this.wordIn(b, word));
+  }
+
+  /** One look costs a scan of the block; from the second on, its index pays. */
+  private wordIn(block: IniBlock, word: string): readonly IniLine[] {
+    if (!block.words && block.looks++ > 0) {
+      block.words = new Map();
+      for (let i = block.bodyStart; i < block.lines.length; i++) this.indexLine(block.lines[i]);
+    }
+    if (block.words) return block.words.get(word) ?? [];
+    return block.lines.filter((l, i) => i >= block.bodyStart && l.text.includes(word) && leadingWord(l.text) === word);
   }
 
   lastLine(): IniLine | undefined {
@@ -169,7 +180,7 @@ export class IniDoc {
   }
 
   private openBlock(name: string | undefined): IniBlock {
-    const block: IniBlock = { order: this.blocks.length, name, lines: [], bodyStart: name === undefined ? 0 : 1, facts: new Map() };
+    const block: IniBlock = { order: this.blocks.length, name, lines: [], bodyStart: name === undefined ? 0 : 1, looks: 0, facts: new Map() };
     this.blocks.push(block);
     if (name !== undefined) {
       const list = this.sections.get(name);
@@ -193,18 +204,19 @@ export class IniDoc {
   }
 
   private indexLine(line: IniLine): void {
-    const word = line.at >= line.block.bodyStart ? leadingWord(line.text) : undefined;
+    const words = line.block.words;
+    const word = words && line.at >= line.block.bodyStart ? leadingWord(line.text) : undefined;
     if (word === undefined) return;
-    const list = this.words.get(word);
-    if (!list) return void this.words.set(word, [line]);
+    const list = words!.get(word);
+    if (!list) return void words!.set(word, [line]);
     let at = list.length;
     while (at > 0 && before(line, list[at - 1])) at--;
     if (list[at - 1] !== line) list.splice(at, 0, line);
   }
 
   private unindexLine(line: IniLine): void {
-    const word = leadingWord(line.text);
-    const list = word === undefined ? undefined : this.words.get(word);
+    const word = line.block.words && leadingWord(line.text);
+    const list = word ? line.block.words!.get(word) : undefined;
     const at = list ? list.lastIndexOf(line) : -1;
     if (at >= 0) list!.splice(at, 1);
   }

@@ -140,8 +140,7 @@ function matchKeyLines(view: KeyView, commented: boolean): KeyLine[] {
 function candidateLines(view: KeyView): readonly IniLine[] {
   const word = /^[\w.-]+/.exec(view.spec.key)?.[0];
   if (word === undefined || /^[\w.-]/.test(view.syntax.core)) return bodyOf(view);
-  const lines = view.doc.linesStarting(word);
-  return view.blocks.length === 1 && lines.every((l) => l.block === view.blocks[0]) ? lines : lines.filter((l) => view.blocks.includes(l.block));
+  return view.doc.linesStarting(word, view.blocks);
 }
 
 /** Every line under the section's headers, in file order. */
