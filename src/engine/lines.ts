@@ -83,10 +83,3 @@ export function removeLines(lines: Line[], indexes: Iterable<number>): Line[] {
   if (!hadFinalEol && last && last.eol !== '') out[out.length - 1] = { text: last.text, eol: '' };
   return out;
 }
-
-/** Replaces the text of line i, keeping its terminator. */
-export function replaceLineText(lines: Line[], i: number, text: string): Line[] {
-  const out = lines.slice();
-  out[i] = { text, eol: lines[i].eol };
-  return out;
-}
