@@ -32,10 +32,15 @@ test(
     void holder.then(() => (done = true));
     const lockFile = path.join(root, 'var/lib/remedy/run.lock');
     while (!fs.existsSync(lockFile)) await new Promise((resolve) => setTimeout(resolve, 20));
+    // A contender that straddles the holder's end may take the lock once it is free and
+    // write; only those that finished while the holder still ran are judged.
     const contenders: (number | null)[] = [];
+    const wroteWhileHeld: boolean[] = [];
     while (!done) {
       const run = await remedy(['apply', other, '--root', root]);
-      if (!done) contenders.push(run.code);
+      if (done) break;
+      contenders.push(run.code);
+      wroteWhileHeld.push(fs.existsSync(path.join(root, 'etc/motd')));
       await new Promise((resolve) => setTimeout(resolve, CONTENDER_EVERY_MS));
     }
     const first = await holder;
@@ -44,7 +49,7 @@ test(
     expect(fs.readFileSync(path.join(root, 'etc/second.conf'), 'utf8')).toBe('second = 1\n');
     expect(contenders.length).toBeGreaterThan(1);
     expect(contenders.filter((c) => c !== 75)).toEqual([]);
-    expect(fs.existsSync(path.join(root, 'etc/motd'))).toBe(false);
+    expect(wroteWhileHeld.filter(Boolean)).toEqual([]);
   },
   (VALIDATOR_S * 2 + 60) * 1000,
 );
