@@ -35,6 +35,21 @@ function curveTable(points, title) {
   return lines.join('\n');
 }
 
+function shapesTable({ fixed, shapes }) {
+  const sizes = shapes[0]?.points.map((p) => p.size) ?? [];
+  const lines = [
+    `Scaling shapes (drifted runs, 3 a point; a run of one edit, ${seconds(fixed)}, is taken off before the exponent k of time ~ n^k is fitted; linear is k <= 1.1):`,
+    '',
+    `| shape | ${sizes.map((n) => `n = ${n.toLocaleString('en')}`).join(' | ')} | k | peak RSS at the largest n | largest input |`,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`,
+  ];
+  for (const s of shapes) {
+    const last = s.points[s.points.length - 1];
+    lines.push(`| ${s.name}: ${s.title} | ${s.points.map((p) => seconds(p.median)).join(' | ')} | ${s.exponent.toFixed(2)} | ${last.rssMiB ? `${last.rssMiB.toFixed(1)} MiB` : ''} | ${(last.bytes / 1048576).toFixed(1)} MiB |`);
+  }
+  return lines.join('\n');
+}
+
 function importTable(costs, title) {
   const lines = [`${title}: ${costs.uptimeMs.toFixed(0)} ms in all (with the timing hook); remedy's own ${costs.ownModules} modules ${costs.ownSelfMs.toFixed(1)} ms (self)`, '', '| module | load ms (inclusive) | required by |', '| --- | ---: | --- |'];
   const shown = costs.rows.filter((x) => x.ms >= 0.5);
@@ -48,19 +63,21 @@ function header(env) {
   const versions = Object.entries(env.versions)
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
-  return [`Run ${env.date} on ${env.cpus} x ${env.cpuModel}; load average ${load(env.loadBefore)} before, ${load(env.loadAfter)} after.`, `Timer: ${env.timer}. ${versions}.`].join('\n');
+  const caCerts = env.caCertsWasSet ? 'NODE_EXTRA_CA_CERTS was set and is unset for every run' : 'NODE_EXTRA_CA_CERTS unset';
+  return [`Run ${env.date} on ${env.cpus} x ${env.cpuModel}; load average ${load(env.loadBefore)} before, ${load(env.loadAfter)} after.`, `Timer: ${env.timer}; ${caCerts}. ${versions}.`].join('\n');
 }
 
-function report({ env, results, curve, imports }) {
+function report({ env, results, curve, shapes, imports }) {
   const parts = [header(env), mainTable(results)];
   if (curve) parts.push(curveTable(curve.byEdits, 'Edit count (one file of the largest size):'), curveTable(curve.bySize, 'File size (a fixed number of edits):'));
+  if (shapes) parts.push(shapesTable(shapes));
   parts.push(importTable(imports.version, '`remedy --version` imports'), importTable(imports.convergedApply, 'Converged seed apply imports (the modules of the bundle, loaded one by one from dist/)'));
   const markdown = parts.join('\n\n') + '\n';
   process.stdout.write(markdown);
   const dir = path.join(repo, '.cache', 'bench');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'results.md'), markdown);
-  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ env, results, curve, imports }, null, 1) + '\n');
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ env, results, curve, shapes, imports }, null, 1) + '\n');
   console.error(`bench: results kept in ${path.relative(process.cwd(), path.join(dir, 'results.md'))} and results.json`);
 }
 

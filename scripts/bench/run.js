@@ -13,6 +13,9 @@
 //   --no-build         use dist/ as it is
 //   --no-hyperfine     time with the node fallback even when hyperfine is installed
 //   --no-curve         skip the curve; --keep keeps the temp workspace
+//   --shapes a,b       only these scaling shapes (see shapes.js); --no-shapes skips them
+// NODE_EXTRA_CA_CERTS is unset for every tool and the floor alike: Node 20 parses that
+// bundle at each start, which a cron job on a server does not pay (docs/performance.md).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -21,6 +24,7 @@ const { importCosts } = require('./imports');
 const { median, peakRssMiB, runOrThrow, timeCommand } = require('./measure');
 const { report } = require('./report');
 const { makeJob, setUp } = require('./jobs');
+const { benchShapes } = require('./shapes');
 const { allTasks, curveTasks } = require('./tasks');
 const { availableTools, ensurePackages, hasBinary, remedyBin, repo } = require('./tools');
 
@@ -47,6 +51,9 @@ function parseOptions(argv) {
     hyperfine: !argv.includes('--no-hyperfine'),
     curve: !argv.includes('--no-curve'),
     curvePoints: quick ? [500, 1000, 2000] : [1000, 2000, 5000, 10_000, 20_000],
+    shapes: !argv.includes('--no-shapes'),
+    shapeNames: list('--shapes'),
+    shapeSizes: quick ? [250, 500, 1000, 2000] : [1250, 2500, 5000, 10_000],
     keep: argv.includes('--keep'),
   };
 }
@@ -160,6 +167,8 @@ function benchImports(ws, realFiles) {
   return { version: importCosts([process.execPath, remedyBin, '--version']), convergedApply: importCosts([...unbundled, ...job.argv.slice(2)]) };
 }
 
+const remedyApply = (manifest, root) => [process.execPath, remedyBin, 'apply', manifest, '--root', root];
+
 // ------------------------------------------------------------------ main
 
 function toolVersions(tools) {
@@ -173,6 +182,8 @@ function toolVersions(tools) {
 }
 
 function main() {
+  const caCertsWasSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+  delete process.env.NODE_EXTRA_CA_CERTS;
   const opts = parseOptions(process.argv.slice(2));
   const machine = prepareMachine(opts);
   const tools = availableTools(opts);
@@ -183,9 +194,10 @@ function main() {
     const tasks = allTasks(machine.realFiles).filter((t) => !opts.tasks || opts.tasks.includes(t.name));
     for (const task of tasks) benchTask(task, tools, results, ws, opts, machine);
     const curve = opts.curve ? benchCurve(ws, opts, machine) : undefined;
+    const shapes = opts.shapes ? benchShapes(ws, remedyApply, machine, { sizes: opts.shapeSizes, names: opts.shapeNames }) : undefined;
     const imports = benchImports(ws, machine.realFiles);
-    const env = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadBefore: startLoad, loadAfter: os.loadavg(), timer: machine.timer, versions: toolVersions(tools), options: opts };
-    report({ env, results, curve, imports });
+    const env = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadBefore: startLoad, loadAfter: os.loadavg(), timer: machine.timer, caCertsWasSet, versions: toolVersions(tools), options: opts };
+    report({ env, results, curve, shapes, imports });
   } finally {
     if (opts.keep) console.error(`bench: workspace kept in ${ws}`);
     else fs.rmSync(ws, { recursive: true, force: true });

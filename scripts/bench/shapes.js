@@ -82,9 +82,9 @@ const SHAPES = [
   },
   {
     name: 'big-file',
-    title: 'one ini edit at the end of a file of n x 1,000 lines',
+    title: 'one ini edit at the end of a file of n x 250 lines (200 MB at n = 10,000)',
     make: (n) => ({
-      tree: { [INI]: `[main]\n${'filler = 0123456789012345678901234567890123456789012345678901234567890123456789\n'.repeat(n * 1000)}last = 0\n` },
+      tree: { [INI]: `[main]\n${'filler = 0123456789012345678901234567890123456789012345678901234567890123456789\n'.repeat(n * 250)}last = 0\n` },
       manifest: manifestOf([resource({ id: 'last', type: 'ini', path: INI, section: 'main', key: 'last', value: '1' })]),
       expect: [INI, '\nlast = 1\n'],
     }),
@@ -129,7 +129,7 @@ function totalBytes(tree) {
   return Object.values(tree).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
 }
 
-/** Every shape at every size; `sizes` are the n of the shapes (big-file: thousands of lines). */
+/** Every shape at every size; `sizes` are the n of the shapes (big-file: n x 250 lines). */
 function benchShapes(ws, remedyCommand, machine, { sizes, names }) {
   console.error('\nbench: shapes (remedy only, 3 drifted runs a point)');
   const fixed = measurePoint(ws, SHAPES[0], 1, remedyCommand, { ...machine, rss: false }).median;
