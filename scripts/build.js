@@ -36,6 +36,8 @@ function bundle(dist) {
     target: 'node20',
     format: 'cjs',
     external: NOT_BUNDLED,
+    // jsonc-parser's main entry is a UMD build whose inner require()s esbuild cannot follow.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     logLevel: 'warning',
   });
 }

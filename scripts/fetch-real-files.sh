@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Fetches three real, unmodified Debian config files for the tests that check
-# remedy against what servers actually ship (they are not committed: licences,
-# size, and they must match the packages of the day):
+# Fetches real, unmodified Debian config files for the tests that check remedy
+# against what servers actually ship (they are not committed: licences, size,
+# and they must match the packages of the day):
 #   php.ini-production  (php<version>-common: usr/lib/php/<version>/)
 #   apache2.conf        (apache2:             etc/apache2/)
 #   wp-settings.php     (wordpress:           usr/share/wordpress/)
+#   sshd_config         (openssh-server:      usr/share/openssh/, what postinst installs)
+#   ssh_config          (openssh-client:      etc/ssh/)
+#   prometheus.yml      (prometheus:          etc/prometheus/)
+#   composer.json       (prometheus:          a vendored web component's)
+#   config.toml         (containerd:          etc/containerd/)
 # into $REMEDY_REAL_FILES (default: <repo>/.cache/real), with the package
 # versions in VERSIONS. Does nothing when all of them are already there.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_dir=${REMEDY_REAL_FILES:-$repo_root/.cache/real}
-wanted_files=(php.ini-production apache2.conf wp-settings.php)
+wanted_files=(php.ini-production apache2.conf wp-settings.php sshd_config ssh_config prometheus.yml composer.json config.toml)
 php_package_preferred=php8.2-common
 
 fail() {
@@ -74,7 +79,7 @@ if [[ -z $php_package ]]; then
   php_package=$(resolve_php_package)
   [[ -n $php_package ]] || fail "no php<version>-common package is known to apt (apt-cache search '^php[0-9.]+-common\$' is empty)"
 fi
-packages=("$php_package" apache2 wordpress)
+packages=("$php_package" apache2 wordpress openssh-server openssh-client prometheus containerd)
 
 # Missing or stale lists show up as "Unable to locate package" or a 404: an
 # 'apt-get update' fixes both, so it is tried once, and only then.
@@ -115,6 +120,11 @@ wp_settings=$(find_in_packages usr/share/wordpress/wp-settings.php)
 copy_into_cache "$php_ini" php.ini-production
 copy_into_cache "$apache_conf" apache2.conf
 copy_into_cache "$wp_settings" wp-settings.php
+copy_into_cache "$(find_in_packages usr/share/openssh/sshd_config)" sshd_config
+copy_into_cache "$(find_in_packages etc/ssh/ssh_config)" ssh_config
+copy_into_cache "$(find_in_packages etc/prometheus/prometheus.yml)" prometheus.yml
+copy_into_cache "$(find_in_packages usr/share/prometheus/web/static/vendor/bootstrap3-typeahead/composer.json)" composer.json
+copy_into_cache "$(find_in_packages etc/containerd/config.toml)" config.toml
 
 for deb in "$work_dir"/*.deb; do
   dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb"

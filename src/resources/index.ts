@@ -3,12 +3,13 @@ import { blockKind } from './block';
 import { execKind } from './exec';
 import { fileKind } from './file';
 import { iniKind } from './ini';
+import { jsonKind } from './json';
 import { lineKind } from './line';
 import { replaceKind } from './replace';
 import { serviceKind } from './service';
 
 /** Every resource kind remedy knows. The engine never switches on a kind's name. */
-export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, execKind, serviceKind];
+export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, jsonKind, execKind, serviceKind];
 
 const byName = new Map<string, ResourceKind>(kinds.map((k) => [k.kind, k]));
 
