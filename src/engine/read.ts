@@ -4,9 +4,9 @@ import { decodeLossless } from './bytes';
 import { ResourceError, type Diagnostic } from './diagnostics';
 import { runCommand } from './exec';
 import { resourceDiagnostic } from './plan';
-import { commandInRoot, isInside, resolveInRoot } from './root';
+import { commandInRoot, GLOB_CHARS, globInRoot, isInside, resolveInRoot } from './root';
 import { stateDirOf } from './state-dir';
-import type { FileModel, MachineLookup, ProbeIo, ResolvedResource } from './types';
+import type { FileModel, MachineLookup, ManagedFile, ProbeIo, ResolvedResource } from './types';
 import { kindOf } from '../resources';
 import type { WrittenFile } from '../state/drift';
 import { readWrittenIndex } from '../state/written';
@@ -105,6 +105,25 @@ export function machineLookup(root: string, sourceRoot: string): MachineLookup {
     },
     userId: users,
     groupId: groups,
+    readManaged: managedFiles(root),
+  };
+}
+
+/** Files of the managed tree by path or glob, confined to the root like managed paths; each pattern read once. */
+function managedFiles(root: string): (pattern: string) => ManagedFile[] {
+  const read = new Map<string, ManagedFile[]>();
+  return (pattern) => {
+    if (!read.has(pattern)) {
+      const paths = GLOB_CHARS.test(pattern) ? globInRoot(root, pattern) : [pattern];
+      read.set(
+        pattern,
+        paths.flatMap((p) => {
+          const model = readModel(resolveInRoot(root, p));
+          return model.type === 'file' ? [{ path: p, content: model.content }] : [];
+        }),
+      );
+    }
+    return read.get(pattern)!;
   };
 }
 

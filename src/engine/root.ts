@@ -4,6 +4,9 @@ import { ResourceError } from './diagnostics';
 
 const MAX_LINKS = 40;
 
+/** The characters that make a managed path a glob. */
+export const GLOB_CHARS = /[*?[\]{}]/;
+
 /**
  * Maps a managed absolute path (as the manifest names it) to the host path under
  * `root`, following symbolic links with chroot semantics: an absolute link target is
@@ -82,4 +85,22 @@ export function isInside(dir: string, p: string): boolean {
 /** A command whose `cwd` (a managed path, like every path in a manifest) is resolved under the root. */
 export function commandInRoot<C extends { cwd?: string }>(cmd: C, root: string): C {
   return cmd.cwd === undefined ? cmd : { ...cmd, cwd: resolveInRoot(root, cmd.cwd) };
+}
+
+/**
+ * Expands a managed glob in the managed tree's view: the directories before the first
+ * wildcard are resolved like any managed path (a link there is followed inside the root,
+ * one leading out is refused), so the listing never reads a directory outside the root.
+ * Links met below are not descended. Returns managed paths, sorted.
+ */
+export function globInRoot(root: string, pattern: string): string[] {
+  const parts = pattern.split('/').filter((s) => s !== '');
+  const firstWild = parts.findIndex((s) => GLOB_CHARS.test(s));
+  const base = '/' + parts.slice(0, firstWild).join('/');
+  const baseHost = resolveInRoot(root, base);
+  // Loaded lazily: only manifests with globs pay for the glob library.
+  const { globSync } = require('tinyglobby') as typeof import('tinyglobby');
+  return globSync(parts.slice(firstWild).join('/'), { cwd: baseHost, dot: true, onlyFiles: false, followSymbolicLinks: false, expandDirectories: false })
+    .map((m) => path.posix.join(base, m.replace(/\/$/, '')))
+    .sort();
 }

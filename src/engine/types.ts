@@ -93,6 +93,17 @@ export interface TransformContext {
   userId(name: string): number;
   /** The gid of a group name (or a numeric id) on the managed system (`<root>/etc/group`). */
   groupId(name: string): number;
+  /**
+   * The regular files of the managed system that a path or glob names, sorted, as they are
+   * on disk (not as this run will leave them): sshd's `Include` drop-ins. Read once per run.
+   */
+  readManaged(pattern: string): ManagedFile[];
+}
+
+export interface ManagedFile {
+  /** The managed path (as a manifest would name it). */
+  path: string;
+  content: string;
 }
 
 /** What transforms may look up on the machine, read once and cached: the plan stays a pure fold. */
@@ -101,6 +112,7 @@ export interface MachineLookup {
   readSource(file: string): string;
   userId(name: string): number;
   groupId(name: string): number;
+  readManaged(pattern: string): ManagedFile[];
 }
 
 export type ActionVerb = 'none' | 'run' | 'start' | 'stop' | 'reload' | 'restart' | 'enable' | 'disable';

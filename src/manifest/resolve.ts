@@ -1,10 +1,8 @@
 import * as path from 'node:path';
 import { ResourceError, type Diagnostic } from '../engine/diagnostics';
-import { resolveInRoot } from '../engine/root';
+import { GLOB_CHARS, globInRoot } from '../engine/root';
 import type { ResolvedResource } from '../engine/types';
 import { predecessors, type CheckedResource } from './check';
-
-const GLOB_CHARS = /[*?[\]{}]/;
 
 /**
  * Orders resources (requires and notify edges, otherwise manifest order) and expands
@@ -49,24 +47,6 @@ function expandPath(r: CheckedResource, root: string, diagnostics: Diagnostic[])
     diagnostics.push({ severity: 'error', summary: `path glob '${p}' matches no file`, hint: 'fix the pattern, or write a plain path to create the file', resourceId: r.id, source: at });
   }
   return matches;
-}
-
-/**
- * Expands a managed glob in the managed tree's view: the directories before the first
- * wildcard are resolved like any managed path (a link there is followed inside the root,
- * one leading out is refused), so the listing never reads a directory outside the root.
- * Links met below are not descended. Returns managed paths, sorted.
- */
-function globInRoot(root: string, pattern: string): string[] {
-  const parts = pattern.split('/').filter((s) => s !== '');
-  const firstWild = parts.findIndex((s) => GLOB_CHARS.test(s));
-  const base = '/' + parts.slice(0, firstWild).join('/');
-  const baseHost = resolveInRoot(root, base);
-  // Loaded lazily: only manifests with globs pay for the glob library.
-  const { globSync } = require('tinyglobby') as typeof import('tinyglobby');
-  return globSync(parts.slice(firstWild).join('/'), { cwd: baseHost, dot: true, onlyFiles: false, followSymbolicLinks: false, expandDirectories: false })
-    .map((m) => path.posix.join(base, m.replace(/\/$/, '')))
-    .sort();
 }
 
 /** Topological order (Kahn) that keeps manifest order wherever the edges allow; cycles were reported already. */

@@ -1,5 +1,6 @@
 import type { ResourceKind } from '../engine/types';
 import { blockKind } from './block';
+import { directiveKind } from './directive';
 import { execKind } from './exec';
 import { fileKind } from './file';
 import { iniKind } from './ini';
@@ -9,7 +10,7 @@ import { replaceKind } from './replace';
 import { serviceKind } from './service';
 
 /** Every resource kind remedy knows. The engine never switches on a kind's name. */
-export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, jsonKind, execKind, serviceKind];
+export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, jsonKind, directiveKind, execKind, serviceKind];
 
 const byName = new Map<string, ResourceKind>(kinds.map((k) => [k.kind, k]));
 

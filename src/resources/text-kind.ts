@@ -1,6 +1,6 @@
 import { isBinary } from '../engine/bytes';
 import { ResourceError } from '../engine/diagnostics';
-import type { FileModel, KindSchema, ParsedFold, PathKind, Transformed } from '../engine/types';
+import type { FileModel, KindSchema, ParsedFold, PathKind, TransformContext, Transformed } from '../engine/types';
 
 /** What a text edit returns: the new text and why (or why nothing changes). */
 export interface TextEdit {
@@ -32,8 +32,8 @@ export interface TextKindDefinition<S> {
   summary: string;
   schema: KindSchema;
   check?(spec: S): void;
-  /** Pure text -> text. Throws ResourceError when the spec cannot apply to this text. */
-  edit(text: string, spec: S): TextEdit;
+  /** Pure text -> text (`ctx` for what the edit must look up, such as drop-ins). Throws ResourceError when the spec cannot apply to this text. */
+  edit(text: string, spec: S, ctx: TransformContext): TextEdit;
   /** Whether a missing file may be created (defaults to the spec's `create`). */
   creates?(spec: S): boolean;
   parsed?: ParsedText<S, any>;
@@ -57,9 +57,9 @@ export function textKind<S extends { create?: boolean }>(def: TextKindDefinition
     schema: def.schema,
     creates,
     check: def.check,
-    transform(file: FileModel, spec: S): Transformed {
+    transform(file: FileModel, spec: S, ctx: TransformContext): Transformed {
       const base = textOf(file, creates(spec));
-      const edit = def.edit(base.content, spec);
+      const edit = def.edit(base.content, spec, ctx);
       // An edit that adds nothing to a missing file leaves it missing (removing from nothing is a no-op).
       if (file.type === 'absent' && edit.text === '') return { file, reason: edit.reason };
       return { file: { ...base, content: edit.text }, reason: edit.reason };

@@ -7,4 +7,5 @@ export const noMachine: TransformContext = {
   },
   userId: (name) => Number(name),
   groupId: (name) => Number(name),
+  readManaged: () => [],
 };

@@ -14,6 +14,7 @@ const noLookup: MachineLookup = {
   },
   userId: Number,
   groupId: Number,
+  readManaged: () => [],
 };
 
 /** Generated resources as the engine sees them after load, check and resolve: ids r0, r1, ... on one path. */
