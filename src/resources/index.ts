@@ -8,10 +8,11 @@ import { jsonKind } from './json';
 import { lineKind } from './line';
 import { replaceKind } from './replace';
 import { serviceKind } from './service';
+import { tomlKind } from './toml';
 import { yamlKind } from './yaml';
 
 /** Every resource kind remedy knows. The engine never switches on a kind's name. */
-export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, jsonKind, yamlKind, directiveKind, execKind, serviceKind];
+export const kinds: readonly ResourceKind[] = [fileKind, lineKind, replaceKind, iniKind, blockKind, jsonKind, yamlKind, tomlKind, directiveKind, execKind, serviceKind];
 
 const byName = new Map<string, ResourceKind>(kinds.map((k) => [k.kind, k]));
 
