@@ -1,9 +1,12 @@
-import { getNodeValue, modify, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { Node, ParseError } from 'jsonc-parser';
 import { ResourceError } from '../engine/diagnostics';
 import { checkDataSpec, dataKindProperties, formatKeyPath, isMap, lineColumnAt, mergeEdits, nestedValue, parseKeyPath, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export type JsonSpec = DataSpec;
+
+// Loaded on first use: only manifests with json resources pay for the parser.
+const jsonc = () => require('jsonc-parser') as typeof import('jsonc-parser');
 
 /** How the file writes JSON, so new bytes look like the old ones. */
 interface JsonStyle {
@@ -30,10 +33,10 @@ function styleOf(text: string): JsonStyle {
 
 function parseJson(text: string): Node | undefined {
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, allowEmptyContent: true });
+  const tree = jsonc().parseTree(text, errors, { allowTrailingComma: true, allowEmptyContent: true });
   if (errors.length > 0) {
     const e = errors[0];
-    throw new ResourceError(`the file is not valid JSON: ${lineColumnAt(text, e.offset)}: ${printParseErrorCode(e.error)}`, 'fix the file first (remedy edits only files that parse); comments and trailing commas (JSONC) are accepted');
+    throw new ResourceError(`the file is not valid JSON: ${lineColumnAt(text, e.offset)}: ${jsonc().printParseErrorCode(e.error)}`, 'fix the file first (remedy edits only files that parse); comments and trailing commas (JSONC) are accepted');
   }
   return tree;
 }
@@ -104,7 +107,7 @@ function removeSplices(text: string, child: Node, path: KeySegment[]): Splice[] 
   const lineStart = text.lastIndexOf('\n', child.offset - 1) + 1;
   const end = child.offset + child.length;
   const rest = LINE_REST.exec(text.slice(end));
-  if (!/^[ \t]*$/.test(text.slice(lineStart, child.offset)) || !rest) return applyEditsAsSplices(modify(text, path, undefined, {}));
+  if (!/^[ \t]*$/.test(text.slice(lineStart, child.offset)) || !rest) return applyEditsAsSplices(jsonc().modify(text, path, undefined, {}));
   const splices: Splice[] = [{ start: lineStart, end: end + rest[0].length, text: '' }];
   const index = siblings.indexOf(child);
   const previous = siblings[index - 1];
@@ -150,7 +153,7 @@ function setSplices(text: string, tree: Node, path: KeySegment[], value: DataVal
       throw new ResourceError(`${i === 0 ? 'the document' : formatKeyPath(path.slice(0, i))} is ${kindName(node)}, not ${what}, so ${formatKeyPath(path)} cannot be set`, `fix key, or set ${i === 0 ? 'the document' : formatKeyPath(path.slice(0, i))} itself to a map or list`, 'key');
     }
   }
-  if (sameValue(getNodeValue(node), value)) return [];
+  if (sameValue(jsonc().getNodeValue(node), value)) return [];
   return [{ start: node.offset, end: node.offset + node.length, text: render(text, value, containerOf(node), node.offset, style) }];
 }
 
@@ -186,7 +189,7 @@ export function editJson(text: string, spec: JsonSpec): TextEdit {
     return { text: applySplices(text, removeSplices(text, node.parent?.type === 'property' ? node.parent : node, path)), reason: `remove ${name}` };
   }
   const current = nodeAt(tree, path);
-  const edits = spec.merge && current ? mergeEdits(getNodeValue(current), spec.value!, path) : [{ path, value: spec.value! }];
+  const edits = spec.merge && current ? mergeEdits(jsonc().getNodeValue(current), spec.value!, path) : [{ path, value: spec.value! }];
   const out = edits.reduce((t, e) => setKey(t, e.path, e.value), text);
   if (out === text) return { text, reason: `${name} is already ${spec.merge ? 'merged' : 'set'}` };
   return { text: out, reason: current ? `set ${name}${spec.merge ? ` (merge: ${edits.map((e) => formatKeyPath(e.path)).join(', ')})` : ''}` : `add ${name}` };
