@@ -4,6 +4,7 @@
 # and they must match the packages of the day):
 #   php.ini-production  (php<version>-common: usr/lib/php/<version>/)
 #   apache2.conf        (apache2:             etc/apache2/)
+#   000-default.conf    (apache2:             etc/apache2/sites-available/)
 #   wp-settings.php     (wordpress:           usr/share/wordpress/)
 #   sshd_config         (openssh-server:      usr/share/openssh/, what postinst installs)
 #   ssh_config          (openssh-client:      etc/ssh/)
@@ -16,7 +17,7 @@ set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_dir=${REMEDY_REAL_FILES:-$repo_root/.cache/real}
-wanted_files=(php.ini-production apache2.conf wp-settings.php sshd_config ssh_config prometheus.yml composer.json config.toml)
+wanted_files=(php.ini-production apache2.conf 000-default.conf wp-settings.php sshd_config ssh_config prometheus.yml composer.json config.toml)
 php_package_preferred=php8.2-common
 
 fail() {
@@ -120,6 +121,7 @@ wp_settings=$(find_in_packages usr/share/wordpress/wp-settings.php)
 copy_into_cache "$php_ini" php.ini-production
 copy_into_cache "$apache_conf" apache2.conf
 copy_into_cache "$wp_settings" wp-settings.php
+copy_into_cache "$(find_in_packages etc/apache2/sites-available/000-default.conf)" 000-default.conf
 copy_into_cache "$(find_in_packages usr/share/openssh/sshd_config)" sshd_config
 copy_into_cache "$(find_in_packages etc/ssh/ssh_config)" ssh_config
 copy_into_cache "$(find_in_packages etc/prometheus/prometheus.yml)" prometheus.yml

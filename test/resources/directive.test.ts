@@ -193,6 +193,20 @@ describeWithRealFile('apache2.conf', "Debian's apache2.conf", (file) => {
   });
 });
 
+describeWithRealFile('000-default.conf', "Debian's default site (000-default.conf)", (file) => {
+  const site = fs.readFileSync(file, 'utf8');
+  const vhost = { scope: '<VirtualHost *:80>', syntax: 'apache' as const };
+
+  test('the commented ServerName inside the VirtualHost is uncommented in place', () => {
+    expect(changedLines(site, edit(site, { ...vhost, key: 'ServerName', value: 'www.example.org' }))).toEqual({ removed: ['\t#ServerName www.example.com'], added: ['\tServerName www.example.org'] });
+  });
+
+  test('DocumentRoot set in place; a new directive after the last one of the block', () => {
+    expect(changedLines(site, edit(site, { ...vhost, key: 'DocumentRoot', value: '/srv/www' }))).toEqual({ removed: ['\tDocumentRoot /var/www/html'], added: ['\tDocumentRoot /srv/www'] });
+    expect(edit(site, { ...vhost, key: 'Protocols', value: 'h2 http/1.1' })).toContain('access.log combined\n\tProtocols h2 http/1.1\n');
+  });
+});
+
 describe('property: generated sshd_config files', () => {
   const keyword = fc.constantFrom('PermitRootLogin', 'PasswordAuthentication', 'X11Forwarding', 'MaxAuthTries', 'UsePAM');
   const value = fc.constantFrom('yes', 'no', '3', 'prohibit-password');

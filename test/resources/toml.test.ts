@@ -111,6 +111,21 @@ describe('property: generated TOML documents', () => {
   const text = (d: { top: Record<string, DataValue>; tables: Record<string, Record<string, DataValue>> }) =>
     Object.entries(d.top).map(([k, v]) => `${k} = ${render(v)}\n`).join('') + Object.entries(d.tables).map(([t, kv]) => `\n[${t}]\n${Object.entries(kv).map(([k, v]) => `${k} = ${render(v)}\n`).join('')}`).join('');
 
+  test('changing a value leaves every byte before and after it', () => {
+    fc.assert(
+      fc.property(doc, fc.nat(), (d, pick) => {
+        const source = text(d);
+        const entries = parseTOML(source).body[0].body.flatMap((item: any) => (item.type === 'TOMLTable' ? item.body : [item]));
+        fc.pre(entries.length > 0);
+        const kv = entries[pick % entries.length];
+        const table = kv.parent.type === 'TOMLTable' ? `${kv.parent.resolvedKey.join('.')}.` : '';
+        const out = edit(source, { key: `${table}${kv.key.keys[0].name}`, value: 'changed-value' });
+        expect(out).toBe(source.slice(0, kv.value.range[0]) + '"changed-value"' + source.slice(kv.value.range[1]));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('an edit sets exactly the key, a second edit is a no-op, and removal removes it', () => {
     fc.assert(
       fc.property(doc, fc.nat(), name, plain, fc.boolean(), (d, pick, fresh, v, existing) => {

@@ -164,6 +164,22 @@ describe('property: generated documents', () => {
     );
   });
 
+  test('changing a scalar leaves every byte before and after it', () => {
+    fc.assert(
+      fc.property(documents, layout, fc.nat(), (doc, how, pick) => {
+        const text = stringify(doc, { indent: how.indent, collectionStyle: how.flow ? 'flow' : 'any' });
+        const keys = Object.keys(doc);
+        const key = keys[pick % keys.length];
+        const node = (parseAllDocuments(text)[0].contents as any).items.find((p: any) => p.key.value === key).value;
+        fc.pre(node && node.range[0] < node.range[1] && (typeof doc[key] !== 'object' || doc[key] === null));
+        const out = edit(text, { key, value: 'changed-value' });
+        expect(out.startsWith(text.slice(0, node.range[0]))).toBe(true);
+        expect(out.endsWith(text.slice(node.range[1]))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('an edit deep in the document sets exactly that value', () => {
     fc.assert(
       fc.property(documents, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), value, (doc, picks, v) => {
