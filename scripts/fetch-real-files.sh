@@ -11,13 +11,14 @@
 #   prometheus.yml      (prometheus:          etc/prometheus/)
 #   composer.json       (prometheus:          a vendored web component's)
 #   config.toml         (containerd:          etc/containerd/)
+#   os-release          (base-files:          usr/lib/os-release, Debian's own)
 # into $REMEDY_REAL_FILES (default: <repo>/.cache/real), with the package
 # versions in VERSIONS. Does nothing when all of them are already there.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_dir=${REMEDY_REAL_FILES:-$repo_root/.cache/real}
-wanted_files=(php.ini-production apache2.conf 000-default.conf wp-settings.php sshd_config ssh_config prometheus.yml composer.json config.toml)
+wanted_files=(php.ini-production apache2.conf 000-default.conf wp-settings.php sshd_config ssh_config prometheus.yml composer.json config.toml os-release)
 php_package_preferred=php8.2-common
 
 fail() {
@@ -80,7 +81,7 @@ if [[ -z $php_package ]]; then
   php_package=$(resolve_php_package)
   [[ -n $php_package ]] || fail "no php<version>-common package is known to apt (apt-cache search '^php[0-9.]+-common\$' is empty)"
 fi
-packages=("$php_package" apache2 wordpress openssh-server openssh-client prometheus containerd)
+packages=("$php_package" apache2 wordpress openssh-server openssh-client prometheus containerd base-files)
 
 # Missing or stale lists show up as "Unable to locate package" or a 404: an
 # 'apt-get update' fixes both, so it is tried once, and only then.
@@ -127,6 +128,7 @@ copy_into_cache "$(find_in_packages etc/ssh/ssh_config)" ssh_config
 copy_into_cache "$(find_in_packages etc/prometheus/prometheus.yml)" prometheus.yml
 copy_into_cache "$(find_in_packages usr/share/prometheus/web/static/vendor/bootstrap3-typeahead/composer.json)" composer.json
 copy_into_cache "$(find_in_packages etc/containerd/config.toml)" config.toml
+copy_into_cache "$(find_in_packages usr/lib/os-release)" os-release
 
 for deb in "$work_dir"/*.deb; do
   dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb"

@@ -20,6 +20,7 @@ export interface CommonFlags {
   root: string;
   stateDir?: string;
   var: string[];
+  group: string[];
   format: Format;
   /** false with --no-validate (plan and check). */
   validate?: boolean;
@@ -40,6 +41,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('--root <dir>', 'manage the tree under DIR instead of / (images, CI, tests)', '/')
     .option('--state-dir <dir>', 'where the run lock and history live (default: <root>/var/lib/remedy)')
     .option('--var <name=value>', 'set a variable (repeatable); overrides vars: in the manifest', collect, [])
+    .option('--group <name>', 'a group this host is in, for host.groups in when: and templates (repeatable)', collect, [])
     .option('--no-validate', 'plan without running the %s validators on the candidates (apply still runs them)')
     .option('--format <format>', 'report format: human, json or markdown', 'human')
     .option('--detailed-exitcodes', '0 no changes, 2 changes, 4 failures, 6 both (1: manifest or usage error)')
@@ -57,7 +59,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
-  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), stateDir: stateDirOf(flags) };
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, stateDir: stateDirOf(flags) };
 }
 
 function parseVars(pairs: string[]): Record<string, string> {

@@ -20,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   require('./history').registerHistory(program, setExit);
   require('./rollback').registerRollback(program, setExit);
   require('./schema').registerSchema(program);
+  require('./facts').registerFacts(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -78,12 +78,27 @@ export interface PlanSummary {
   commands: number;
 }
 
+/** A resource instance its `when:` left out (or a loop over an empty list): shown, never applied. */
+export interface SkippedPlan {
+  id: string;
+  kind: string;
+  address: string;
+  path?: string;
+  action: 'skip';
+  reason: string;
+  source: SourcePos;
+}
+
 /** The plan is a value: every report and `apply` consume it. */
 export interface Plan {
   formatVersion: number;
   manifest: string;
   root: string;
   resources: ResourcePlan[];
+  /** Present when some resource was skipped. */
+  skipped?: SkippedPlan[];
+  /** The facts the manifest was planned with (kept in the run record). */
+  facts?: Record<string, unknown>;
   files: FileChange[];
   /** Checks run after the changes; a failure rolls the run back. */
   verify: VerifyCheck[];

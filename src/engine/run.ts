@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from './diagnostics';
-import { planChanges, type Plan } from './plan';
+import { planChanges, type Plan, type SkippedPlan } from './plan';
 import { validateCandidates } from './plan-validate';
 import { machineLookup, readSystem } from './read';
 import type { ResolvedResource } from './types';
 import { toVerifyCheck, type VerifyCheck } from './verify';
+import { gatherFacts, type Facts } from '../facts/gather';
 import { checkResources, type CheckedResource } from '../manifest/check';
+import type { Skipped } from '../manifest/expand';
 import { loadManifest } from '../manifest/load';
 import { resolveResources } from '../manifest/resolve';
 import type { Vars } from '../manifest/interpolate';
@@ -21,6 +23,8 @@ export interface RunOptions {
   validate?: boolean;
   /** The manifest as an earlier plan of this run loaded and checked it: planning again (under the lock) only reads the machine again. */
   checked?: CheckedManifest;
+  /** `host.groups` for the manifest (--group); locally none by default. */
+  groups?: string[];
 }
 
 export interface PlanOutcome {
@@ -31,15 +35,17 @@ export interface PlanOutcome {
   diagnostics: Diagnostic[];
 }
 
-/** What a plan was made from: the manifest and its includes (load order) and the effective vars. */
+/** What a plan was made from: the manifest, its includes (load order) and templates, the effective vars and the facts. */
 export interface ManifestSources {
   files: string[];
   vars: Vars;
+  facts?: Facts;
 }
 
 /** The manifest loaded and checked: what does not depend on the machine (globs are resolved later, against it). */
 export interface CheckedManifest {
   resources: CheckedResource[];
+  skipped: Skipped[];
   verify: VerifyCheck[];
   sources: ManifestSources;
 }
@@ -50,12 +56,20 @@ export interface ResolvedManifest {
   sources: ManifestSources;
 }
 
-/** load -> check: the manifest's resources in order, or diagnostics. */
+/** facts -> load -> check: the manifest's resources in order, or diagnostics. */
 function checkManifest(opts: RunOptions, diagnostics: Diagnostic[]): CheckedManifest | undefined {
-  const loaded = loadManifest(opts.manifest, opts.vars, diagnostics);
+  const { facts, problems } = gatherFacts(opts.root);
+  for (const p of problems) diagnostics.push({ severity: 'error', summary: `external fact ${p.file}: ${p.message}`, hint: `fix or remove it (it would be facts.custom.${p.file.replace(/^.*\//, '').replace(/\.(json|ya?ml)$/, '')})` });
+  if (diagnostics.length > 0) return undefined;
+  const loaded = loadManifest(opts.manifest, opts.vars, diagnostics, { facts, host: { name: facts.hostname, groups: opts.groups ?? [] } });
   if (!loaded) return undefined;
   const resources = checkResources(loaded.resources, diagnostics);
-  return diagnostics.length > 0 ? undefined : { resources, verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars } };
+  return diagnostics.length > 0 ? undefined : { resources, skipped: loaded.skipped, verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars, facts } };
+}
+
+/** How a skipped instance shows in the plan. */
+function skippedPlan(s: Skipped): SkippedPlan {
+  return { id: s.id, kind: s.type, address: s.path === undefined ? `${s.type}.${s.id}` : `${s.type}.${s.id}[${s.path}]`, path: s.path, action: 'skip', reason: s.reason, source: s.src.pos(s.at) };
 }
 
 /** load -> check -> resolve: the manifest as ordered resource instances, or diagnostics. */
@@ -78,6 +92,8 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   const state = await readSystem(manifest.resources, opts.root, diagnostics, opts.stateDir);
   if (diagnostics.length > 0) return { diagnostics };
   const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root, path.dirname(path.resolve(opts.manifest))), manifest.verify);
+  if (planned.plan && manifest.checked.skipped.length > 0) planned.plan.skipped = manifest.checked.skipped.map(skippedPlan);
+  if (planned.plan && manifest.sources.facts) planned.plan.facts = { ...manifest.sources.facts };
   if (planned.plan && opts.validate !== false) {
     const refused = await validateCandidates(planned.plan);
     if (refused.length > 0) return { diagnostics: refused };

@@ -54,6 +54,7 @@ export const verifySchema = {
     additionalProperties: false,
     properties: {
       name: { type: 'string', description: 'Shown in reports.' },
+      when: { type: 'string', minLength: 1, description: 'A Jinja expression; the check runs only when it holds.' },
       http: {
         type: 'object',
         additionalProperties: false,

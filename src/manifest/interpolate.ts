@@ -17,7 +17,7 @@ export function interpolate(value: unknown, vars: Vars, src: YamlFile, at: JsonP
     diagnostics.push({
       severity: 'error',
       summary: `unknown variable \${${name}}`,
-      hint: Object.keys(vars).length ? `define it under vars: or pass --var ${name}=VALUE (known: ${Object.keys(vars).sort().join(', ')}); write $\${ for a literal \${` : `define it under vars: or pass --var ${name}=VALUE; write $\${ for a literal \${`,
+      hint: unknownHint(name, vars),
       resourceId,
       source: src.pos(at),
     });
@@ -27,6 +27,18 @@ export function interpolate(value: unknown, vars: Vars, src: YamlFile, at: JsonP
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, vars, src, [...at, k], diagnostics, resourceId)]));
   }
   return value;
+}
+
+/** Where a name could come from, and the names known there: the vars, or the keys under `facts.`, `host.` or `item.`. */
+function unknownHint(name: string, vars: Vars): string {
+  const dot = name.lastIndexOf('.');
+  if (dot > 0) {
+    const parent = `${name.slice(0, dot)}.`;
+    const near = [...new Set(Object.keys(vars).filter((k) => k.startsWith(parent)).map((k) => k.slice(0, k.indexOf('.', parent.length) === -1 ? undefined : k.indexOf('.', parent.length))))];
+    if (near.length > 0) return `${parent.slice(0, -1)} has: ${near.map((k) => k.slice(parent.length)).sort().join(', ')} (remedy facts lists them all)`;
+  }
+  const own = Object.keys(vars).filter((k) => !k.includes('.')).sort();
+  return own.length ? `define it under vars: or pass --var ${name}=VALUE (known: ${own.join(', ')}); write $\${ for a literal \${` : `define it under vars: or pass --var ${name}=VALUE; write $\${ for a literal \${`;
 }
 
 /**

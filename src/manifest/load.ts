@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { VerifySpec } from '../engine/verify';
+import type { Facts } from '../facts/gather';
+import { expandResource, flatten, whenHolds, type Skipped } from './expand';
 import { interpolate, resolveVars, type Vars } from './interpolate';
+import type { TemplateScope } from './jinja';
 import { schemaDiagnostics } from './schema-check';
 import { readYamlFile, type JsonPath, type YamlFile } from './yaml-file';
 
@@ -15,10 +18,19 @@ export interface DeclaredResource {
 
 export interface LoadedManifest {
   file: string;
+  /** The manifest, its includes and the templates its resources render: what a saved plan's stale check reads again. */
   files: string[];
   vars: Vars;
   resources: DeclaredResource[];
+  /** Instances a `when:` left out, and loops over empty lists. */
+  skipped: Skipped[];
   verify: VerifySpec[];
+}
+
+/** The managed host as manifests see it: `facts` and `host` (name, groups). */
+export interface HostScope {
+  facts: Facts;
+  host: { name: string; groups: string[] };
 }
 
 interface ManifestData {
@@ -33,10 +45,11 @@ interface ManifestData {
  * include order), interpolates variables and checks every file against the schema.
  * Returns undefined when anything is wrong; all problems are in `diagnostics`.
  */
-export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnostic[]): LoadedManifest | undefined {
+export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnostic[], hostScope?: HostScope): LoadedManifest | undefined {
   const before = diagnostics.length;
   const files: YamlFile[] = [];
-  loadTree(path.resolve(file), [], files, diagnostics);
+  const hostData = hostScope ? { facts: hostScope.facts, host: hostScope.host } : {};
+  loadTree(path.resolve(file), [], files, diagnostics, undefined, { ...hostData, ...overrides });
   if (diagnostics.length > before) return undefined;
 
   const declared: Vars = {};
@@ -49,22 +62,62 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
   checkOverrides(overrides, declared, files, diagnostics);
   if (diagnostics.length > before) return undefined;
   Object.assign(declared, overrides);
-  const vars = resolveVars(declared, (name) => (name in overrides || !definedIn.has(name) ? undefined : { src: definedIn.get(name)!, path: ['vars', name] }), diagnostics);
+  // Facts and host are `${facts.os.id}`-style names, usable in vars too; they cannot clash with a var (no dots there).
+  const hostVars = hostScope ? { ...flatten('facts', hostScope.facts), ...flatten('host', hostScope.host) } : {};
+  const resolved = resolveVars({ ...hostVars, ...declared }, (name) => (name in overrides || !definedIn.has(name) ? undefined : { src: definedIn.get(name)!, path: ['vars', name] }), diagnostics);
+  const vars = Object.fromEntries(Object.entries(resolved).filter(([name]) => !(name in hostVars)));
+  const scope: TemplateScope = { ...dataVars(files), ...vars, ...hostData };
 
   const resources: DeclaredResource[] = [];
+  const skipped: Skipped[] = [];
+  const templates: string[] = [];
   const verify: VerifySpec[] = [];
   for (const f of files) {
     const data = dataOf(f);
     if (!resourceList(f, data.resources, diagnostics)) continue;
-    const list = data.resources ?? [];
-    const interpolated = list.map((r, i) => interpolate(r, vars, f, ['resources', i], diagnostics, idOf(r)));
-    const checks = interpolate(data.verify, vars, f, ['verify'], diagnostics);
-    diagnostics.push(...schemaDiagnostics(f, { ...data, ...(data.resources === undefined ? {} : { resources: interpolated }), ...(checks === undefined ? {} : { verify: checks }) }));
-    interpolated.forEach((r, i) => resources.push({ data: r as Record<string, unknown>, src: f, at: ['resources', i] }));
-    if (Array.isArray(checks)) verify.push(...(checks as VerifySpec[]));
+    const expanded = (data.resources ?? []).map((r, i) => expandResource(r as Record<string, unknown>, f, ['resources', i], resolved, scope, diagnostics));
+    const checks = interpolate(data.verify, resolved, f, ['verify'], diagnostics);
+    diagnostics.push(...schemaDiagnostics(f, { ...data, ...(data.resources === undefined ? {} : { resources: expanded.map((e) => e.form) }), ...(checks === undefined ? {} : { verify: checks }) }));
+    expanded.forEach((e, i) => {
+      for (const instance of e.instances) resources.push({ data: instance.data, src: f, at: ['resources', i] });
+      skipped.push(...e.skipped);
+      for (const t of e.templates) if (!templates.includes(t)) templates.push(t);
+    });
+    if (Array.isArray(checks)) verify.push(...keptChecks(checks as (VerifySpec & { when?: string })[], f, scope, diagnostics));
   }
   if (diagnostics.length > before) return undefined;
-  return { file: path.resolve(file), files: files.map((f) => f.file), vars, resources, verify };
+  return { file: path.resolve(file), files: [...files.map((f) => f.file), ...templates], vars, resources: withInstanceReferences(resources, skipped), skipped, verify };
+}
+
+/** Every var as declared (lists and maps too, for loops, `when` and templates); later files win. */
+function dataVars(files: YamlFile[]): TemplateScope {
+  return Object.assign({}, ...files.map((f) => (isMapping(dataOf(f).vars) ? dataOf(f).vars : {})));
+}
+
+/** Verify checks whose `when` holds, without it. */
+function keptChecks(checks: (VerifySpec & { when?: string })[], f: YamlFile, scope: TemplateScope, diagnostics: Diagnostic[]): VerifySpec[] {
+  return checks.flatMap(({ when, ...check }, i) => {
+    if (when === undefined) return [check];
+    const kept = whenHolds(when, scope, (summary, hint) => diagnostics.push({ severity: 'error', summary, hint, source: f.pos(['verify', i, 'when']) }));
+    return kept ? [check] : [];
+  });
+}
+
+/**
+ * `requires` and `notify` after loops and `when`: naming a looped resource names all its
+ * instances; naming a skipped one is satisfied (there is nothing to wait for or refresh).
+ */
+function withInstanceReferences(resources: DeclaredResource[], skipped: Skipped[]): DeclaredResource[] {
+  const instances = new Map<string, string[]>();
+  for (const r of resources) {
+    const base = String(r.data.id).replace(/\[.*\]$/, '');
+    if (base !== r.data.id) instances.set(base, [...(instances.get(base) ?? []), String(r.data.id)]);
+  }
+  const gone = new Set(skipped.map((s) => s.id));
+  const ids = new Set(resources.map((r) => String(r.data.id)));
+  const rewrite = (refs: unknown) =>
+    Array.isArray(refs) ? refs.flatMap((ref: string) => (ids.has(ref) ? [ref] : instances.get(ref) ?? (gone.has(ref) || [...gone].some((g) => g.startsWith(`${ref}[`)) ? [] : [ref]))) : refs;
+  return resources.map((r) => (r.data.requires === undefined && r.data.notify === undefined ? r : { ...r, data: { ...r.data, ...(r.data.requires === undefined ? {} : { requires: rewrite(r.data.requires) }), ...(r.data.notify === undefined ? {} : { notify: rewrite(r.data.notify) }) } }));
 }
 
 /** A --var that no file declares or uses is a typo (`--var php_verison=8.3`): silently ignoring it would plan the wrong thing. */
@@ -82,8 +135,11 @@ function checkOverrides(overrides: Vars, declared: Vars, files: YamlFile[], diag
   }
 }
 
-/** Depth-first: includes are pushed before the including file. */
-function loadTree(file: string, chain: string[], out: YamlFile[], diagnostics: Diagnostic[], from?: { src: YamlFile; at: JsonPath }): void {
+/**
+ * Depth-first: includes are pushed before the including file. An include may be
+ * `{ path, when }`: its `when` sees facts, host, --var and the vars of the files above it.
+ */
+function loadTree(file: string, chain: string[], out: YamlFile[], diagnostics: Diagnostic[], from: { src: YamlFile; at: JsonPath } | undefined, scope: TemplateScope): void {
   if (chain.includes(file)) {
     diagnostics.push({ severity: 'error', summary: `include cycle: ${[...chain, file].map((f) => path.basename(f)).join(' -> ')}`, hint: 'remove one of the includes', source: from?.src.pos(from.at) });
     return;
@@ -101,9 +157,14 @@ function loadTree(file: string, chain: string[], out: YamlFile[], diagnostics: D
     return;
   }
   const includes = dataOf(src).include;
+  const inner = { ...(isMapping(dataOf(src).vars) ? dataOf(src).vars : {}), ...scope };
   if (Array.isArray(includes)) {
     includes.forEach((inc, i) => {
-      if (typeof inc === 'string') loadTree(path.resolve(path.dirname(file), inc), [...chain, file], out, diagnostics, { src, at: ['include', i] });
+      const target = typeof inc === 'string' ? inc : isMapping(inc) && typeof (inc as { path?: unknown }).path === 'string' ? (inc as { path: string }).path : undefined;
+      const when = isMapping(inc) ? (inc as { when?: unknown }).when : undefined;
+      if (target === undefined) return;
+      if (typeof when === 'string' && !whenHolds(when, inner, (summary, hint) => diagnostics.push({ severity: 'error', summary, hint, source: src.pos(['include', i, 'when']) }))) return;
+      loadTree(path.resolve(path.dirname(file), target), [...chain, file], out, diagnostics, { src, at: ['include', i] }, inner);
     });
   }
   out.push(src);
@@ -154,9 +215,4 @@ function emptyResources(f: YamlFile): Diagnostic {
 function stringVars(v: unknown): Vars {
   if (v === null || typeof v !== 'object') return {};
   return Object.fromEntries(Object.entries(v).filter(([, x]) => ['string', 'number', 'boolean'].includes(typeof x)).map(([k, x]) => [k, String(x)]));
-}
-
-function idOf(r: unknown): string | undefined {
-  const id = (r as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id : undefined;
 }

@@ -14,6 +14,11 @@ function commonProperties(kind: ResourceKind): Record<string, unknown> {
     requires: idList('Ids of resources that must be applied before this one.'),
     notify: idList('Ids of resources to refresh (run, reload) when this one changes.'),
     sensitive: { type: 'boolean', description: 'Never show this resource\'s content in plans, reports or logs.' },
+    when: { type: 'string', minLength: 1, description: "A Jinja expression (facts.os.family == 'debian' and 'web' in host.groups); false: the resource is skipped, shown in the plan. An unknown name is an error." },
+    loop: {
+      description: 'One instance per item: a list, a map (items key/value) or ${name} of a list var or fact; ${item} / ${item.key} in the fields; ids become id[item].',
+      oneOf: [{ type: 'array' }, { type: 'object' }, { type: 'string', pattern: '^\\$\\{[A-Za-z_][\\w.]*\\}$' }],
+    },
   };
   if (kind.scope === 'path') {
     common.path = { type: 'string', minLength: 1, description: 'Absolute path; may be a glob (/etc/php/*/apache2/php.ini).' };
@@ -52,9 +57,18 @@ export function manifestSchema(kinds: readonly ResourceKind[]): Record<string, u
         type: 'object',
         description: 'Variables for ${name} interpolation in every string field; --var name=value overrides.',
         propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-        additionalProperties: { type: ['string', 'number', 'boolean'] },
+        additionalProperties: { type: ['string', 'number', 'boolean', 'array', 'object'] },
       },
-      include: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Manifests (relative to this one) whose resources are merged in before this file\'s own.' },
+      include: {
+        type: 'array',
+        description: 'Manifests (relative to this one) whose resources are merged in before this file\'s own; { path, when } includes one only when the expression holds.',
+        items: {
+          oneOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 }, when: { type: 'string', minLength: 1 } } },
+          ],
+        },
+      },
       verify: verifySchema,
       resources: {
         type: 'array',

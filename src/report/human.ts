@@ -21,7 +21,8 @@ export function renderPlan(plan: Plan, opts: HumanOptions, command = 'plan'): st
   const out: string[] = [`${c.bold(`remedy ${command}`)} ${displayPath(plan.manifest)}${plan.root === '/' ? '' : c.dim(`  (root ${plan.root})`)}`, ''];
   const shown = plan.resources.filter((r) => r.changed || opts.verbose);
   for (const r of shown) out.push(...resourceLines(r, c));
-  if (shown.length > 0) out.push('');
+  for (const s of plan.skipped ?? []) out.push(`  ${c.dim('- skip   ')} ${c.bold(s.address)}`, `            ${c.dim(s.reason)}`);
+  if (shown.length > 0 || plan.skipped) out.push('');
   for (const f of plan.files) {
     out.push(c.dim(`${f.path}: ${f.cause} (${CAUSE_TEXT[f.cause]})`));
     for (const line of validationLines(f.validation)) out.push(c.dim(line));
@@ -60,8 +61,9 @@ function colorDiff(diff: string, c: Colors): string {
 
 export function planSummary(plan: Plan, c: Colors): string {
   const s = plan.summary;
-  if (s.changed === 0) return c.green(`No changes: ${s.resources} resource(s) in sync.`);
-  return `${c.bold('Plan:')} ${s.changed} to change, ${s.unchanged} unchanged; ${s.files} file(s), ${s.commands} command(s).`;
+  const skipped = plan.skipped ? `, ${plan.skipped.length} skipped` : '';
+  if (s.changed === 0) return c.green(`No changes: ${s.resources} resource(s) in sync${skipped}.`);
+  return `${c.bold('Plan:')} ${s.changed} to change, ${s.unchanged} unchanged${skipped}; ${s.files} file(s), ${s.commands} command(s).`;
 }
 
 /** What apply did, resource by resource, then a summary. */

@@ -25,7 +25,8 @@ export function renderJson(input: JsonReportInput): string {
     manifest: plan?.manifest,
     root: plan?.root,
     summary: plan?.summary,
-    resources: plan?.resources.map(({ source, ...r }) => ({ ...r, source: `${source.file}:${source.line}:${source.column}` })),
+    resources: plan && [...plan.resources, ...(plan.skipped ?? [])].map(({ source, ...r }) => ({ ...r, source: `${source.file}:${source.line}:${source.column}` })),
+    facts: plan?.facts,
     files: plan?.files.map(({ wanted: _wanted, current: _current, host: _host, ...f }) => f),
     result: result && {
       outcomes: result.outcomes,

@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import { validationLines } from '../engine/plan-validate';
 import type { ApplyResult } from '../engine/apply';
 import type { Diagnostic } from '../engine/diagnostics';
-import type { FileChange, Plan, ResourcePlan } from '../engine/plan';
+import type { FileChange, Plan, ResourcePlan, SkippedPlan } from '../engine/plan';
 import { CAUSE_TEXT } from '../state/drift';
 import { attributeChange, displayPath, planSummary, renderDiagnostics, renderResult } from './human';
 import type { CheckVerdict } from './verdict';
@@ -24,7 +24,7 @@ export function renderMarkdown(report: MarkdownReport): string {
   return joinBlocks([
     heading(report.command, plan),
     text(report.verdict?.message ?? planSummary(plan, plain)),
-    changesTable(plan.resources.filter((r) => r.changed || report.verbose)),
+    changesTable([...plan.resources.filter((r) => r.changed || report.verbose), ...(plan.skipped ?? [])]),
     ...plan.files.map(fileBlock),
     result && (plan.summary.changed > 0 || result.changed > 0) ? `### Result\n\n${fenced('text', renderResult(result, { colors: plain, verbose: report.verbose }))}` : '',
   ]);
@@ -39,7 +39,7 @@ function heading(command: string, plan: Plan): string {
   return `## remedy ${command} ${code(displayPath(plan.manifest))}${root}`;
 }
 
-function changesTable(rows: ResourcePlan[]): string {
+function changesTable(rows: (ResourcePlan | SkippedPlan)[]): string {
   if (rows.length === 0) return '';
   const lines = ['| resource | kind | path | action | reason |', '| --- | --- | --- | --- | --- |'];
   for (const r of rows) lines.push(`| ${cell(code(r.id))} | ${text(r.kind)} | ${r.path === undefined ? '' : cell(code(r.path))} | ${r.action} | ${text(r.reason)} |`);

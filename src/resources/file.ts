@@ -8,6 +8,8 @@ export interface FileSpec {
   ensure?: FileEnsure;
   content?: string;
   source?: string;
+  /** Rendered into `content` when the manifest is loaded; kept to say where the content came from. */
+  template?: string;
   target?: string;
   mode?: string | number;
   owner?: string | number;
@@ -21,9 +23,9 @@ const MODE = /^0?[0-7]{3,4}$/;
 /** Fields that make no sense for an ensure value; refused so that nothing is silently ignored. */
 const NOT_FOR: Record<FileEnsure, (keyof FileSpec)[]> = {
   file: ['target'],
-  directory: ['content', 'source', 'target'],
-  link: ['content', 'source', 'mode', 'owner', 'group'],
-  absent: ['content', 'source', 'target', 'mode', 'owner', 'group', 'create_parents'],
+  directory: ['content', 'source', 'template', 'target'],
+  link: ['content', 'source', 'template', 'mode', 'owner', 'group'],
+  absent: ['content', 'source', 'template', 'target', 'mode', 'owner', 'group', 'create_parents'],
 };
 
 const WHY_NOT: Record<FileEnsure, string> = {
@@ -166,15 +168,16 @@ function replacing(current: FileModel, ensure: FileEnsure, spec: FileSpec): stri
 function ensureFile(current: FileModel, spec: FileSpec, ctx: TransformContext): Transformed {
   const content = spec.content ?? (spec.source !== undefined ? ctx.readSource(spec.source) : undefined);
   const attrs = wantedAttributes(spec, ctx);
+  const origin = spec.template ?? spec.source;
   if (current.type !== 'file') {
-    const size = content === undefined || content === '' ? 'empty' : `${bytes(content)}${spec.source !== undefined ? ` from ${spec.source}` : ''}`;
+    const size = content === undefined || content === '' ? 'empty' : `${bytes(content)}${origin !== undefined ? ` from ${origin}` : ''}`;
     const what = current.type === 'absent' ? `create the file (${size})` : `${replacing(current, 'file', spec)}, ${size}`;
     return { file: { type: 'file', content: content ?? '', ...attrs }, reason: withAttributes(what, attrs, spec) };
   }
   const { changes, same } = attributeDiff(current, attrs, spec);
   const next: FileModel = { ...current, ...attrs, content: content ?? current.content };
   if (content !== undefined && content !== current.content) {
-    const from = spec.source !== undefined ? ` from ${spec.source}` : '';
+    const from = origin !== undefined ? ` from ${origin}` : '';
     changes.unshift(`content differs${from} (sha256 ${shortSha(current.content)} -> ${shortSha(content)}, ${bytes(content)})`);
   }
   if (changes.length > 0) return { file: next, reason: changes.join('; ') };
@@ -252,6 +255,7 @@ export const fileKind: PathKind<FileSpec> = {
       ensure: { enum: ['file', 'absent', 'directory', 'link'], default: 'file', description: 'What the path must be. Default file.' },
       content: { type: 'string', description: 'The whole content of the file. Unset (and no source): the content is left alone; a missing file is created empty.' },
       source: { type: 'string', minLength: 1, description: 'A file, relative to the manifest, whose bytes the file must have. Not with content.' },
+      template: { type: 'string', minLength: 1, description: 'A Jinja template (nunjucks), relative to the manifest, rendered with the vars, facts, host and item; its output is the content. Not with content or source.' },
       target: { type: 'string', minLength: 1, description: 'What the link points to (ensure: link), written as is; an absolute target is read inside --root.' },
       mode: {
         type: ['string', 'integer'],

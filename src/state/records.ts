@@ -57,6 +57,8 @@ export interface RunRecord {
   refreshed: string[];
   /** Planned changes classified `drift`. */
   drift: number;
+  /** The facts the run planned with. */
+  facts?: Record<string, unknown>;
 }
 
 export type RecordDraft = Omit<RunRecord, 'formatVersion' | 'id'>;

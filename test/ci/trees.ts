@@ -64,5 +64,6 @@ export function stable(text: string, dir: string): string {
     .join('<tmp>')
     .split(`"remedy": "${VERSION}"`)
     .join('"remedy": "<version>"')
-    .replace(/"(uid|gid)": \d+/g, '"$1": "<id>"');
+    .replace(/"(uid|gid)": \d+/g, '"$1": "<id>"')
+    .replace(/\n  "facts": \{[\s\S]*?\n  \}/, '\n  "facts": "<the machine\'s facts>"');
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The real Debian files that scripts/fetch-real-files.sh caches (see test/setup/global-setup.js). */
-export type RealFileName = 'php.ini-production' | 'apache2.conf' | '000-default.conf' | 'wp-settings.php' | 'sshd_config' | 'ssh_config' | 'prometheus.yml' | 'composer.json' | 'config.toml';
+export type RealFileName = 'php.ini-production' | 'apache2.conf' | '000-default.conf' | 'wp-settings.php' | 'sshd_config' | 'ssh_config' | 'prometheus.yml' | 'composer.json' | 'config.toml' | 'os-release';
 
 const repoRoot = path.join(__dirname, '..', '..');
 
