@@ -74,7 +74,7 @@ export function gatherFacts(root: string): { facts: Facts; problems: FactProblem
     cpus: os.availableParallelism?.() ?? os.cpus().length,
     memory_mb: Math.round(os.totalmem() / (1024 * 1024)),
     ipv4: ipv4Addresses(),
-    custom: externalFacts(root, problems),
+    custom: externalFacts(root, problems, path.resolve(root) === '/'),
   };
   return { facts, problems };
 }
@@ -141,7 +141,7 @@ function ipv4Addresses(): string[] {
  * Each file is resolved inside the root like a managed path (a link cannot lead out), and
  * programs run only when the root is `/`: under --root they would run on this machine.
  */
-function externalFacts(root: string, problems: FactProblem[]): Record<string, unknown> {
+export function externalFacts(root: string, problems: FactProblem[], runPrograms: boolean): Record<string, unknown> {
   let names: string[];
   try {
     names = fs.readdirSync(resolveInRoot(root, FACTS_DIR)).sort();
@@ -157,7 +157,7 @@ function externalFacts(root: string, problems: FactProblem[]): Record<string, un
       if (!st.isFile()) continue;
       const base = name.replace(/\.(json|ya?ml)$/, '');
       if (st.mode & 0o111) {
-        if (path.resolve(root) !== '/') throw new Error('an executable fact is not run under --root (it would run on this machine, not in the tree)');
+        if (!runPrograms) throw new Error('an executable fact is not run under --root (it would run on this machine, not in the tree)');
         custom[base] = parseFact(runFactProgram(file), 'JSON');
       } else if (name.endsWith('.json')) custom[base] = parseFact(fs.readFileSync(file, 'utf8'), 'JSON');
       else if (/\.ya?ml$/.test(name)) custom[base] = parseFact(fs.readFileSync(file, 'utf8'), 'YAML');
