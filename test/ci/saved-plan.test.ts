@@ -110,6 +110,22 @@ describe('remedy plan --out', () => {
     fs.appendFileSync(path.join(tree.dir, 'common.yml'), '# a comment in the include\n');
     expect(await digest()).not.toBe(first);
   });
+
+  test('the manifest digest covers a template and what it includes', async () => {
+    const tree = makeTree({ 'etc/motd': 'Welcome\n' });
+    fs.mkdirSync(path.join(tree.dir, 'templates'));
+    fs.writeFileSync(path.join(tree.dir, 'templates/motd.j2'), 'Hello {{ host.name }}\n{% include "templates/footer.j2" %}\n');
+    fs.writeFileSync(path.join(tree.dir, 'templates/footer.j2'), '-- ops\n');
+    fs.writeFileSync(tree.manifest, 'resources:\n  - id: motd\n    type: file\n    path: /etc/motd\n    template: templates/motd.j2\n');
+    const planFile = path.join(tree.dir, 'saved.json');
+    const digest = async () => {
+      await remedy('plan', tree.manifest, tree.root, ['--out', planFile]);
+      return JSON.parse(fs.readFileSync(planFile, 'utf8')).manifestDigest as string;
+    };
+    const first = await digest();
+    fs.writeFileSync(path.join(tree.dir, 'templates/footer.j2'), '-- the web team\n');
+    expect(await digest()).not.toBe(first);
+  });
 });
 
 describe('remedy apply PLANFILE', () => {
