@@ -21,6 +21,7 @@ export interface CommonFlags {
   stateDir?: string;
   var: string[];
   group: string[];
+  only: string[];
   format: Format;
   /** false with --no-validate (plan and check). */
   validate?: boolean;
@@ -42,6 +43,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('--state-dir <dir>', 'where the run lock and history live (default: <root>/var/lib/remedy)')
     .option('--var <name=value>', 'set a variable (repeatable); overrides vars: in the manifest', collect, [])
     .option('--group <name>', 'a group this host is in, for host.groups in when: and templates (repeatable)', collect, [])
+    .option('--only <id|tag>', 'plan or apply only these resources (ids or tags, repeatable or comma-separated), with what they require and notify', collectList, [])
     .option('--no-validate', 'plan without running the %s validators on the candidates (apply still runs them)')
     .option('--format <format>', 'report format: human, json or markdown', 'human')
     .option('--detailed-exitcodes', '0 no changes, 2 changes, 4 failures, 6 both (1: manifest or usage error)')
@@ -58,8 +60,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function collectList(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter(Boolean)];
+}
+
 export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
-  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, stateDir: stateDirOf(flags) };
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, stateDir: stateDirOf(flags) };
 }
 
 function parseVars(pairs: string[]): Record<string, string> {

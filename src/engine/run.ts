@@ -10,6 +10,7 @@ import { gatherFacts, type Facts } from '../facts/gather';
 import { checkResources, type CheckedResource } from '../manifest/check';
 import type { Skipped } from '../manifest/expand';
 import { loadManifest } from '../manifest/load';
+import { selectOnly } from '../manifest/select';
 import { resolveResources } from '../manifest/resolve';
 import type { Vars } from '../manifest/interpolate';
 
@@ -25,6 +26,8 @@ export interface RunOptions {
   checked?: CheckedManifest;
   /** `host.groups` for the manifest (--group); locally none by default. */
   groups?: string[];
+  /** --only: ids or tags to plan, with what they require and notify. */
+  only?: string[];
 }
 
 export interface PlanOutcome {
@@ -63,8 +66,8 @@ function checkManifest(opts: RunOptions, diagnostics: Diagnostic[]): CheckedMani
   if (diagnostics.length > 0) return undefined;
   const loaded = loadManifest(opts.manifest, opts.vars, diagnostics, { facts, host: { name: facts.hostname, groups: opts.groups ?? [] } });
   if (!loaded) return undefined;
-  const resources = checkResources(loaded.resources, diagnostics);
-  return diagnostics.length > 0 ? undefined : { resources, skipped: loaded.skipped, verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars, facts } };
+  const selected = selectOnly(checkResources(loaded.resources, diagnostics), opts.only ?? [], diagnostics);
+  return diagnostics.length > 0 ? undefined : { resources: selected.kept, skipped: [...loaded.skipped, ...selected.left], verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars, facts } };
 }
 
 /** How a skipped instance shows in the plan. */

@@ -14,6 +14,7 @@ function commonProperties(kind: ResourceKind): Record<string, unknown> {
     requires: idList('Ids of resources that must be applied before this one.'),
     notify: idList('Ids of resources to refresh (run, reload) when this one changes.'),
     sensitive: { type: 'boolean', description: 'Never show this resource\'s content in plans, reports or logs.' },
+    tags: { type: 'array', items: { type: 'string', pattern: ID_PATTERN }, uniqueItems: true, description: 'Names for --only: plan or apply just the resources with this tag (and what they require).' },
     when: { type: 'string', minLength: 1, description: "A Jinja expression (facts.os.family == 'debian' and 'web' in host.groups); false: the resource is skipped, shown in the plan. An unknown name is an error." },
     loop: {
       description: 'One instance per item: a list, a map (items key/value) or ${name} of a list var or fact; ${item} / ${item.key} in the fields; ids become id[item].',
