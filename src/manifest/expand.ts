@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../engine/root';
 import type { Diagnostic } from '../engine/diagnostics';
 import { interpolate, type Vars } from './interpolate';
 import { evaluateWhen, JinjaError, renderTemplate, type TemplateScope } from './jinja';
@@ -113,9 +115,63 @@ export function expandResource(raw: Record<string, unknown>, src: YamlFile, at: 
       }
     }
     if (typeof data.template === 'string' && !renderInto(data, src, itemScope, out.templates, (summary, hint) => report(summary, hint, [...at, 'template']))) return;
-    out.instances.push({ data: label === undefined ? data : { ...data, id: instanceId } });
+    const own = label === undefined ? data : { ...data, id: instanceId };
+    if (data.type === 'file' && data.recurse === true) {
+      out.instances.push(...treeInstances(own, src, itemScope, out.templates, (summary, hint) => report(summary, hint, [...at, 'source'])));
+      return;
+    }
+    out.instances.push({ data: own });
   });
   return out;
+}
+
+/** Puppet's rule for a recursive mode: directories get x wherever r is set (0644 -> 0755, 0640 -> 0750). */
+function directoryMode(mode: unknown): string | undefined {
+  if (typeof mode !== 'string' || !/^0?[0-7]{3,4}$/.test(mode)) return undefined;
+  const bits = parseInt(mode, 8);
+  return `0${(bits | ((bits & 0o444) >> 2)).toString(8).padStart(3, '0')}`;
+}
+
+/**
+ * `source: dir/` with `recurse: true`: the directory, each directory below it and each
+ * file, as instances `id[relative/path]` in tree order (parents first). A `.j2` file is a
+ * template rendered without its suffix. The source must stay inside the manifest's folder.
+ */
+function treeInstances(data: Record<string, unknown>, src: YamlFile, scope: TemplateScope, templates: string[], report: (summary: string, hint: string) => void): Instance[] {
+  const folder = path.dirname(src.file);
+  const from = path.resolve(folder, String(data.source ?? ''));
+  let realFrom: string;
+  try {
+    realFrom = fs.realpathSync(from);
+  } catch {
+    report(`source ${String(data.source)} does not exist (looked for ${from})`, 'recurse copies a directory beside the manifest: source: files/site/');
+    return [];
+  }
+  if (!isInside(fs.realpathSync(folder), realFrom) || !fs.statSync(realFrom).isDirectory()) {
+    report(`source ${String(data.source)} is not a directory inside the manifest's folder`, 'keep the tree beside the manifest (files/site/) and give it relative to the manifest');
+    return [];
+  }
+  const { recurse: _recurse, purge, source: _source, content: _content, ...common } = data;
+  const target = String(data.path).replace(/\/+$/, '');
+  const dirData = (rel: string) => ({ ...common, id: `${data.id}[${rel || '.'}]`, path: rel ? `${target}/${rel}` : target, ensure: 'directory', mode: directoryMode(data.mode), ...(rel === '' && purge ? { purge: true } : {}) });
+  const instances: Instance[] = [{ data: dirData('') }];
+  const walkTree = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(realFrom, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        instances.push({ data: dirData(child) });
+        walkTree(child);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        const source = path.relative(folder, path.join(from, child));
+        const isTemplate = child.endsWith('.j2');
+        const managed = isTemplate ? child.slice(0, -3) : child;
+        const file: Record<string, unknown> = { ...common, id: `${data.id}[${managed}]`, path: `${target}/${managed}`, ...(isTemplate ? { template: source } : { source }) };
+        if (!isTemplate || renderInto(file, src, scope, templates, report)) instances.push({ data: file });
+      }
+    }
+  };
+  walkTree('');
+  return instances;
 }
 
 /** The truth of a `when:`, or undefined after reporting why it has none. */

@@ -13,6 +13,36 @@ export function resolveResources(checked: CheckedResource[], root: string, diagn
   for (const r of orderResources(checked)) {
     for (const p of expandPath(r, root, diagnostics)) out.push(instance(r, p));
   }
+  return withPurges(out, root, diagnostics);
+}
+
+/**
+ * `purge: true` on a copied tree: every path under its directory that the tree does not
+ * manage becomes an `ensure: absent` instance, deepest first (a directory after what is
+ * in it), right after the tree's own instances.
+ */
+function withPurges(resources: ResolvedResource[], root: string, diagnostics: Diagnostic[]): ResolvedResource[] {
+  const out: ResolvedResource[] = [];
+  for (const [i, r] of resources.entries()) {
+    out.push(r);
+    const base = r.id.replace(/\[.*\]$/, '');
+    const next = resources[i + 1];
+    const treeEnds = next === undefined || next.id.replace(/\[.*\]$/, '') !== base;
+    const top = resources.find((x) => x.id === `${base}[.]` && x.spec.purge === true);
+    if (!treeEnds || !top) continue;
+    const managed = new Set(resources.filter((x) => x.id.startsWith(`${base}[`)).map((x) => x.path));
+    let found: string[];
+    try {
+      found = globInRoot(root, `${top.path}/**`);
+    } catch (e) {
+      if (!(e instanceof ResourceError)) throw e;
+      diagnostics.push({ severity: 'error', summary: e.message, hint: e.hint, resourceId: top.id, source: top.source });
+      continue;
+    }
+    for (const p of found.filter((f) => !managed.has(f)).sort().reverse()) {
+      out.push({ ...top, id: `${base}[purge ${p.slice(top.path!.length + 1)}]`, spec: { ...top.spec, id: `${base}[purge]`, path: p, ensure: 'absent', force: true, mode: undefined, owner: undefined, group: undefined, purge: undefined }, path: p });
+    }
+  }
   return out;
 }
 

@@ -16,6 +16,10 @@ export interface FileSpec {
   group?: string | number;
   create_parents?: boolean;
   force?: boolean;
+  /** A directory tree from `source: dir/` (expanded into one instance per path when the manifest is loaded). */
+  recurse?: boolean;
+  /** With recurse: files under the directory that the tree does not have are removed. */
+  purge?: boolean;
 }
 
 const MODE = /^0?[0-7]{3,4}$/;
@@ -264,12 +268,19 @@ export const fileKind: PathKind<FileSpec> = {
       owner: idValue('Owner'),
       group: idValue('Group'),
       create_parents: { type: 'boolean', default: false, description: 'Create missing parent directories (mode 0755, owned by the user running remedy). Default false: a missing parent is an error.' },
+      recurse: {
+        type: 'boolean',
+        description: 'With source: a directory beside the manifest: the whole tree is copied, one atomic write per file (.j2 files rendered as templates, without the suffix); mode and owner apply to every file, and to directories with x added where r is set.',
+      },
+      purge: { type: 'boolean', description: 'With recurse: files and directories under path that the source tree does not have are removed (each listed in the plan).' },
       force: {
         type: 'boolean',
         default: false,
         description: 'Allow replacing a path of another type (a file by a directory or link, an empty directory by a file or link) and removing an empty directory.',
       },
     },
+    // The tree options only make sense together; an instance of a copied tree no longer has them.
+    extra: { dependencies: { purge: ['recurse'], recurse: ['source'] } },
   },
   creates: (spec) => ensureOf(spec) !== 'absent',
   check: checkFileSpec,
