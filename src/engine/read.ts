@@ -55,6 +55,21 @@ export async function readSystem(resources: ResolvedResource[], root: string, di
 
 export function probeIo(root: string): ProbeIo {
   return {
+    root,
+    mtime: (p) => {
+      try {
+        return fs.statSync(resolveInRoot(root, p)).mtimeMs;
+      } catch {
+        return undefined;
+      }
+    },
+    readText: (p) => {
+      try {
+        return fs.readFileSync(resolveInRoot(root, p), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
     // A probe runs where its command will run at apply time.
     run: (cmd) => runCommand(commandInRoot(cmd, root)),
     exists: async (p) => {

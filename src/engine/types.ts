@@ -154,6 +154,8 @@ export interface ActionKind<S = Record<string, unknown>, C = unknown> {
   schema: KindSchema;
   summary: string;
   check?(spec: S): void;
+  /** True when the resource must be treated as sensitive whatever its spec says (a password hash). */
+  alwaysSensitive?(spec: S): boolean;
   /** Reads the current state (may run read-only probe commands such as `unless`). */
   read(spec: S, io: ProbeIo): Promise<C>;
   /** Pure: what to do given the current state and whether something notified it. */
@@ -164,7 +166,13 @@ export type ResourceKind = PathKind<any> | ActionKind<any, any>;
 
 /** The side effects a probe may have: running read-only commands, checking paths. */
 export interface ProbeIo {
+  /** The managed tree (`/`, or --root): account and package kinds pass it to the system tools. */
+  root: string;
   run(cmd: CommandSpec): Promise<CommandResult>;
   /** True when the managed path exists (resolved under --root). */
   exists(path: string): Promise<boolean>;
+  /** A managed file's text (resolved under --root), or undefined when it is missing or unreadable. */
+  readText(path: string): string | undefined;
+  /** A managed path's modification time (ms), or undefined when it is missing. */
+  mtime(path: string): number | undefined;
 }

@@ -55,7 +55,7 @@ function instance(r: CheckedResource, p: string | undefined): ResolvedResource {
     requires: (r.data.requires as string[]) ?? [],
     notify: (r.data.notify as string[]) ?? [],
     validate: r.validate,
-    sensitive: r.data.sensitive === true,
+    sensitive: r.data.sensitive === true || (r.kind.scope === 'action' && r.kind.alwaysSensitive?.(r.data) === true),
     source: r.src.pos(r.at),
     manifestDir: path.dirname(r.src.file),
   };

@@ -72,7 +72,7 @@ describe('service plan', () => {
 
   test('read runs the status command through the probe io', async () => {
     const seen: string[][] = [];
-    const io = { run: async (c: CommandSpec) => (seen.push(c.argv), { code: 3, signal: null, stdout: '', stderr: '', timedOut: false }), exists: async () => false };
+    const io = { run: async (c: CommandSpec) => (seen.push(c.argv), { code: 3, signal: null, stdout: '', stderr: '', timedOut: false }), exists: async () => false, root: '/', readText: () => undefined, mtime: () => undefined };
     const state = await serviceKind.read({ ...apache, status_command: ['my-status'] }, io);
     expect(state.running).toBe(false);
     expect(seen).toEqual([['my-status']]);
