@@ -3,7 +3,7 @@ import { applyAndVerify } from '../engine/apply';
 import type { CheckedManifest } from '../engine/run';
 import { redactResult } from '../report/redact';
 import { RunSession } from '../state/session';
-import { withRunOptions, type CommonFlags } from './common';
+import { fleetOr, withRunOptions, type CommonFlags } from './common';
 import { lockedApply, withLockOptions, withScheduleOptions, type CronFlags } from './cron';
 import { exitCode } from './exit-codes';
 import type { RunLog } from './log';
@@ -20,7 +20,7 @@ export function registerApply(program: Command, setExit: (code: number) => void)
     if (!outcome.plan) setExit(outcome.exit!);
     return outcome.plan && { plan: outcome.plan, checked: outcome.checked };
   };
-  withKeepOption(withLockOptions(withScheduleOptions(withRunOptions(command)))).action(lockedApply(setExit, prepare, async (unlocked, lock, manifest, flags, log, record) => {
+  withKeepOption(withLockOptions(withScheduleOptions(withRunOptions(command)))).action(fleetOr('apply', setExit, lockedApply(setExit, prepare, async (unlocked, lock, manifest, flags, log, record) => {
     // Another run may have changed the files between the first look and the lock: a plan that writes is made again under the lock,
     // from the manifest as already loaded (only the machine is read again). A saved plan is checked again from its file.
     const again = unlocked.plan.summary.changed > 0 || lock.waited;
@@ -42,5 +42,5 @@ export function registerApply(program: Command, setExit: (code: number) => void)
     const verifyFailed = result.verify?.some((c) => !c.ok) === true;
     if (result.rollback) log.error({ run, checks: shown.verify, rollback: shown.rollback }, 'verify failed; rolled back');
     setExit(exitCode(flags.detailedExitcodes === true, result.changed > 0 && !result.rollback, result.failed > 0 || verifyFailed));
-  }));
+  })));
 }

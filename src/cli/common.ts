@@ -22,6 +22,12 @@ export interface CommonFlags {
   var: string[];
   group: string[];
   only: string[];
+  /** Set by the fleet agent: the host's inventory name and vars (JSON). */
+  hostName?: string;
+  hostVars?: string;
+  inventory?: string;
+  limit?: string;
+  forks?: string;
   format: Format;
   /** false with --no-validate (plan and check). */
   validate?: boolean;
@@ -43,6 +49,11 @@ export function withRunOptions(cmd: Command): Command {
     .option('--state-dir <dir>', 'where the run lock and history live (default: <root>/var/lib/remedy)')
     .option('--var <name=value>', 'set a variable (repeatable); overrides vars: in the manifest', collect, [])
     .option('--group <name>', 'a group this host is in, for host.groups in when: and templates (repeatable)', collect, [])
+    .option('-i, --inventory <file>', 'run on every host of this Ansible inventory (YAML or INI) over ssh')
+    .option('--limit <pattern>', "with -i: only these hosts (names, groups, globs web*, &group, !host), as Ansible's --limit")
+    .option('--forks <n>', 'with -i: hosts at once', '20')
+    .addOption(cmd.createOption('--host-name <name>').hideHelp())
+    .addOption(cmd.createOption('--host-vars <json>').hideHelp())
     .option('--only <id|tag>', 'plan or apply only these resources (ids or tags, repeatable or comma-separated), with what they require and notify', collectList, [])
     .option('--no-validate', 'plan without running the %s validators on the candidates (apply still runs them)')
     .option('--format <format>', 'report format: human, json or markdown', 'human')
@@ -65,7 +76,25 @@ function collectList(value: string, previous: string[]): string[] {
 }
 
 export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
-  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, stateDir: stateDirOf(flags) };
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, host: hostOf(flags), stateDir: stateDirOf(flags) };
+}
+
+/**
+ * An action that runs on every host of an inventory when -i is given (src/fleet), and
+ * locally otherwise.
+ */
+export function fleetOr<F extends CommonFlags, R extends unknown[]>(command: 'plan' | 'apply' | 'check', setExit: (code: number) => void, local: (manifest: string, flags: F, ...rest: R) => Promise<void>) {
+  return async (manifest: string, flags: F, ...rest: R): Promise<void> => {
+    if (flags.inventory === undefined) return local(manifest, flags, ...rest);
+    const { runFleet } = require('../fleet/push') as typeof import('../fleet/push');
+    setExit(await runFleet(command, manifest, { ...flags, inventory: flags.inventory, root: flags.root === '/' ? undefined : flags.root }));
+  };
+}
+
+/** The fleet agent's host: its name and inventory vars. */
+function hostOf(flags: CommonFlags): RunOptions['host'] {
+  if (flags.hostName === undefined) return undefined;
+  return { name: flags.hostName, vars: flags.hostVars === undefined ? {} : (JSON.parse(flags.hostVars) as Record<string, unknown>) };
 }
 
 function parseVars(pairs: string[]): Record<string, string> {

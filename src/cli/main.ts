@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   require('./rollback').registerRollback(program, setExit);
   require('./schema').registerSchema(program);
   require('./facts').registerFacts(program);
+  require('./agent').registerAgent(program, main, setExit);
   try {
     await program.parseAsync(argv);
   } catch (e) {

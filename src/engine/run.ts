@@ -28,6 +28,8 @@ export interface RunOptions {
   groups?: string[];
   /** --only: ids or tags to plan, with what they require and notify. */
   only?: string[];
+  /** A fleet host: its name and inventory vars (the agent on the host sets them). */
+  host?: { name: string; vars: Record<string, unknown> };
 }
 
 export interface PlanOutcome {
@@ -64,7 +66,7 @@ function checkManifest(opts: RunOptions, diagnostics: Diagnostic[]): CheckedMani
   const { facts, problems } = gatherFacts(opts.root);
   for (const p of problems) diagnostics.push({ severity: 'error', summary: `external fact ${p.file}: ${p.message}`, hint: `fix or remove it (it would be facts.custom.${p.file.replace(/^.*\//, '').replace(/\.(json|ya?ml)$/, '')})` });
   if (diagnostics.length > 0) return undefined;
-  const loaded = loadManifest(opts.manifest, opts.vars, diagnostics, { facts, host: { name: facts.hostname, groups: opts.groups ?? [] } });
+  const loaded = loadManifest(opts.manifest, opts.vars, diagnostics, { facts, host: { name: opts.host?.name ?? facts.hostname, groups: opts.groups ?? [] }, vars: opts.host?.vars });
   if (!loaded) return undefined;
   const selected = selectOnly(checkResources(loaded.resources, diagnostics), opts.only ?? [], diagnostics);
   return diagnostics.length > 0 ? undefined : { resources: selected.kept, skipped: [...loaded.skipped, ...selected.left], verify: loaded.verify.map(toVerifyCheck), sources: { files: loaded.files, vars: loaded.vars, facts } };

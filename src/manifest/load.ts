@@ -31,6 +31,8 @@ export interface LoadedManifest {
 export interface HostScope {
   facts: Facts;
   host: { name: string; groups: string[] };
+  /** A fleet host's inventory vars: over the manifest's own, under --var. */
+  vars?: Record<string, unknown>;
 }
 
 interface ManifestData {
@@ -61,12 +63,12 @@ export function loadManifest(file: string, overrides: Vars, diagnostics: Diagnos
   }
   checkOverrides(overrides, declared, files, diagnostics);
   if (diagnostics.length > before) return undefined;
-  Object.assign(declared, overrides);
+  Object.assign(declared, stringVars(hostScope?.vars), overrides);
   // Facts and host are `${facts.os.id}`-style names, usable in vars too; they cannot clash with a var (no dots there).
   const hostVars = hostScope ? { ...flatten('facts', hostScope.facts), ...flatten('host', hostScope.host) } : {};
   const resolved = resolveVars({ ...hostVars, ...declared }, (name) => (name in overrides || !definedIn.has(name) ? undefined : { src: definedIn.get(name)!, path: ['vars', name] }), diagnostics);
   const vars = Object.fromEntries(Object.entries(resolved).filter(([name]) => !(name in hostVars)));
-  const scope: TemplateScope = { ...dataVars(files), ...vars, ...hostData };
+  const scope: TemplateScope = { ...dataVars(files), ...hostScope?.vars, ...vars, ...hostData };
 
   const resources: DeclaredResource[] = [];
   const skipped: Skipped[] = [];

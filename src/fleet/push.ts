@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
+import { limitHosts, loadInventory, type InventoryHost } from './inventory';
+import { renderFleet, type FleetCommand, type HostResult } from './report';
+import { SSH_FAILED, sshClose, sshRun, sshTarget } from './ssh';
+
+/**
+ * `plan|apply|check MANIFEST -i INVENTORY`: the same engine on every host, over the
+ * system ssh. Per host: one probe (its node, and whether this bundle is there), the
+ * bundle uploaded content-addressed only when missing, then one `remedy agent` call
+ * that gets the manifest's folder and the host's vars on stdin and answers with the
+ * JSON report. Hosts run `forks` at a time; one that fails or cannot be reached never
+ * stops the others; results are in inventory order.
+ */
+
+export interface FleetFlags {
+  inventory: string;
+  limit?: string;
+  forks?: string;
+  root?: string;
+  var: string[];
+  only: string[];
+  format: string;
+  detailedExitcodes?: boolean;
+  validate?: boolean;
+  color: boolean;
+}
+
+/** The manifest's folder travels whole (templates, sources, includes); this much at most. */
+const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+const RUN_TIMEOUT_MS = 60 * 60 * 1000;
+const PROBE_TIMEOUT_MS = 60 * 1000;
+/** Connection vars are ssh's; every other inventory var becomes a manifest var for that host. */
+const CONNECTION_VAR = /^ansible_/;
+
+interface PayloadFile {
+  path: string;
+  mode: number;
+  b64: string;
+}
+
+/** The single-file bundle this process runs from (dist/remedy.js), with its sha256. */
+function bundle(): { bytes: Buffer; sha256: string } {
+  const candidates = [path.join(__dirname, 'remedy.js'), path.join(__dirname, '..', '..', 'dist', 'remedy.js'), path.join(__dirname, '..', 'remedy.js')];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) throw new DiagnosticsError([{ severity: 'error', summary: 'the remedy bundle (dist/remedy.js) is missing, so there is nothing to send to the hosts', hint: 'run npm run build' }]);
+  const bytes = fs.readFileSync(file);
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function manifestFolder(manifest: string): PayloadFile[] {
+  const root = path.dirname(path.resolve(manifest));
+  const files: PayloadFile[] = [];
+  let total = 0;
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) walk(child);
+      } else if (entry.isFile()) {
+        const bytes = fs.readFileSync(path.join(root, child));
+        total += bytes.length;
+        if (total > MAX_PAYLOAD_BYTES) throw new DiagnosticsError([{ severity: 'error', summary: `the manifest's folder ${root} holds more than ${MAX_PAYLOAD_BYTES / 1048576} MiB, all of which would go to every host`, hint: 'keep the manifest, its includes, templates and source files in a folder of their own' }]);
+        files.push({ path: child, mode: fs.statSync(path.join(root, child)).mode & 0o777, b64: bytes.toString('base64') });
+      }
+    }
+  };
+  walk('');
+  return files;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The remote remedy's arguments for one host: its root, its name, groups and vars. */
+function agentArgs(command: FleetCommand, host: InventoryHost, flags: FleetFlags): string[] {
+  const vars = Object.fromEntries(Object.entries(host.vars).filter(([k]) => !CONNECTION_VAR.test(k) && k !== 'root'));
+  return [
+    '--root',
+    String(host.vars.root ?? flags.root ?? '/'),
+    '--format',
+    'json',
+    '--detailed-exitcodes',
+    '--no-color',
+    '--host-name',
+    host.name,
+    '--host-vars',
+    JSON.stringify(vars),
+    ...host.groups.flatMap((g) => ['--group', g]),
+    ...flags.var.flatMap((v) => ['--var', v]),
+    ...flags.only.flatMap((o) => ['--only', o]),
+    ...(flags.validate === false && command !== 'apply' ? ['--no-validate'] : []),
+  ];
+}
+
+async function runHost(command: FleetCommand, host: InventoryHost, manifest: string, payload: PayloadFile[], code: { bytes: Buffer; sha256: string }, controlPath: string, flags: FleetFlags): Promise<HostResult> {
+  const started = Date.now();
+  const target = sshTarget(host, controlPath);
+  const done = (r: Omit<HostResult, 'name' | 'seconds'>): HostResult => ({ name: host.name, seconds: (Date.now() - started) / 1000, ...r });
+  try {
+    const root = String(host.vars.root ?? flags.root ?? '/');
+    const binary = `${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${code.sha256}.js`;
+    const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; [ -f ${shellQuote(binary)} ] && printf have || printf missing`, undefined, PROBE_TIMEOUT_MS);
+    if (probe.code === SSH_FAILED || probe.code === null || probe.timedOut) return done({ status: 'unreachable', message: firstLine(probe.stderr) || 'ssh could not connect' });
+    const [nodeVersion, present] = probe.stdout.trim().split(' ');
+    if (nodeVersion === 'none' || Number(nodeVersion.split('.')[0]) < 20) return done({ status: 'failed', message: `the host has no node >= 20 (found ${nodeVersion}); install Node.js 20 or later there` });
+    if (present !== 'have') {
+      const upload = `set -e; d=${shellQuote(path.posix.dirname(binary))}; mkdir -p "$d"; chmod 700 ${shellQuote(path.posix.dirname(path.posix.dirname(binary)))} "$d"; t="$d/.upload.$$"; cat > "$t"; [ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${code.sha256} ] || { rm -f "$t"; echo 'the bundle arrived damaged' >&2; exit 3; }; mv "$t" ${shellQuote(binary)}`;
+      const sent = await sshRun(target, upload, code.bytes, RUN_TIMEOUT_MS);
+      if (sent.code === SSH_FAILED) return done({ status: 'unreachable', message: firstLine(sent.stderr) });
+      if (sent.code !== 0) return done({ status: 'failed', message: `uploading remedy failed: ${firstLine(sent.stderr)}` });
+    }
+    const request = JSON.stringify({ command, manifest: path.basename(manifest), files: payload, args: agentArgs(command, host, flags) });
+    // The bundle exports the CLI's main (bin/remedy.js runs it the same way).
+    const start = 'require(process.argv[1]).main(["node", "remedy"].concat(process.argv.slice(2)))';
+    const run = await sshRun(target, `node -e ${shellQuote(start)} ${shellQuote(binary)} agent`, request, RUN_TIMEOUT_MS);
+    if (run.code === SSH_FAILED || run.code === null) return done({ status: 'unreachable', message: firstLine(run.stderr) || 'the connection was lost' });
+    return done(hostOutcome(run.code, run.stdout, run.stderr));
+  } finally {
+    await sshClose(target);
+  }
+}
+
+/** The host's JSON report and detailed exit code -> its status. */
+function hostOutcome(code: number, stdout: string, stderr: string): Omit<HostResult, 'name' | 'seconds'> {
+  let report: Record<string, any> | undefined;
+  try {
+    report = JSON.parse(stdout);
+  } catch {
+    return { status: 'failed', exitCode: code, message: firstLine(stderr) || `the host answered without a report (exit ${code})` };
+  }
+  if (code === 1 || code === 4 || code === 6) return { status: 'failed', exitCode: code, report, message: report?.diagnostics?.[0]?.summary ?? firstLine(stderr) };
+  return { status: code === 2 ? 'changed' : 'in-sync', exitCode: code, report };
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n').filter((l) => !l.startsWith('Warning: Permanently added'))[0] ?? '';
+}
+
+/** At most `forks` at a time, results in input order. */
+async function pool<T, R>(items: T[], forks: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(forks, items.length) }, worker));
+  return results;
+}
+
+/** Exit codes folded over the hosts: changes 2 and failures 4 as locally, +8 when a host was unreachable (plain: 1 for either). */
+export function fleetExit(results: HostResult[], detailed: boolean): number {
+  const changed = results.some((r) => r.status === 'changed');
+  const failed = results.some((r) => r.status === 'failed');
+  const unreachable = results.some((r) => r.status === 'unreachable');
+  if (!detailed) return failed || unreachable ? 1 : 0;
+  return (changed ? 2 : 0) + (failed ? 4 : 0) + (unreachable ? 8 : 0);
+}
+
+export async function runFleet(command: FleetCommand, manifest: string, flags: FleetFlags): Promise<number> {
+  const diagnostics: Diagnostic[] = [];
+  const inventory = loadInventory(path.resolve(flags.inventory), diagnostics);
+  const hosts = inventory ? limitHosts(inventory, flags.limit, diagnostics) : [];
+  const forks = Number(flags.forks ?? 20);
+  if (!Number.isInteger(forks) || forks < 1) diagnostics.push({ severity: 'error', summary: `--forks ${flags.forks} is not a whole number of hosts`, hint: 'give 1 or more, e.g. --forks 20' });
+  if (!fs.existsSync(manifest)) diagnostics.push({ severity: 'error', summary: `manifest ${manifest} does not exist`, hint: 'give the manifest file to run on the hosts' });
+  if (diagnostics.length > 0) throw new DiagnosticsError(diagnostics);
+  const code = bundle();
+  const payload = manifestFolder(manifest);
+  const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-ssh-'));
+  fs.chmodSync(controlDir, 0o700);
+  try {
+    const results = await pool(hosts, forks, (h) => runHost(command, h, manifest, payload, code, path.join(controlDir, String(hosts.indexOf(h))), flags));
+    process.stdout.write(renderFleet({ command, manifest, inventory: flags.inventory, results }, flags.format, flags.color));
+    return command === 'check' ? checkExit(results) : fleetExit(results, flags.detailedExitcodes === true);
+  } finally {
+    fs.rmSync(controlDir, { recursive: true, force: true });
+  }
+}
+
+/** check: 0 in sync everywhere, 2 drift somewhere, 1 when a host failed or was unreachable. */
+function checkExit(results: HostResult[]): number {
+  if (results.some((r) => r.status === 'failed' || r.status === 'unreachable')) return 1;
+  return results.some((r) => r.status === 'changed') ? 2 : 0;
+}
+

@@ -1,0 +1,148 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { builtRemedy } from '../reliability/built-cli';
+
+/*
+ * A fleet over real OpenSSH: the test starts one sshd (Debian's openssh-server) per
+ * simulated host on a 127.0.0.1 port, with generated host and client keys and its own
+ * `root` tree, and runs the built remedy with -i against an Ansible inventory. It checks
+ * the per-host report, the grouping of identical diffs, host vars, that the bundle is
+ * uploaded once, and that a host whose sshd is stopped is unreachable while the others
+ * converge.
+ */
+
+const SSHD = '/usr/sbin/sshd';
+const missing = !fs.existsSync(SSHD) ? `${SSHD} is not installed` : process.getuid?.() !== 0 ? 'not root (the test sshd runs as root)' : undefined;
+if (missing && process.env.CI === 'true') throw new Error(`CI=true, so the fleet test must run, but ${missing}`);
+const describeWithSshd = missing ? describe.skip : describe;
+
+interface Host {
+  name: string;
+  port: number;
+  root: string;
+  sshd?: ChildProcess;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('data', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd never listened on ${port}`);
+}
+
+describeWithSshd('remedy -i over real sshd processes', () => {
+  let dir: string;
+  const hosts: Host[] = [];
+  let bin: string;
+
+  const startSshd = async (h: Host) => {
+    const config = path.join(dir, `sshd-${h.name}.conf`);
+    fs.writeFileSync(
+      config,
+      [`Port ${h.port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd-${h.name}.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', ''].join('\n'),
+    );
+    h.sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: 'ignore' });
+    await listening(h.port);
+  };
+  const stopSshd = async (h: Host) => {
+    if (!h.sshd || h.sshd.exitCode !== null) return;
+    const exited = new Promise((r) => h.sshd!.once('exit', r));
+    h.sshd.kill('SIGTERM');
+    await exited;
+  };
+
+  beforeAll(async () => {
+    bin = builtRemedy();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-fleet-'));
+    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    for (const key of ['host_key', 'client_key']) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, key)]);
+    fs.copyFileSync(path.join(dir, 'client_key.pub'), path.join(dir, 'authorized_keys'));
+    const hostKey = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    const known: string[] = [];
+    for (const name of ['web1', 'web2', 'web3']) {
+      const h: Host = { name, port: await freePort(), root: path.join(dir, 'hosts', name) };
+      fs.mkdirSync(path.join(h.root, 'etc'), { recursive: true });
+      fs.writeFileSync(path.join(h.root, 'etc/motd'), 'Welcome\n');
+      known.push(`[127.0.0.1]:${h.port} ${hostKey}`);
+      hosts.push(h);
+      await startSshd(h);
+    }
+    fs.writeFileSync(path.join(dir, 'known_hosts'), known.join('\n') + '\n');
+    const hostLines = hosts.map((h) => `        ${h.name}: { ansible_port: ${h.port}, root: ${h.root} }`).join('\n');
+    fs.writeFileSync(
+      path.join(dir, 'inventory.yml'),
+      `all:\n  vars:\n    ansible_host: 127.0.0.1\n    ansible_user: root\n    ansible_ssh_private_key_file: ${dir}/client_key\n    ansible_ssh_common_args: "-o UserKnownHostsFile=${dir}/known_hosts -o StrictHostKeyChecking=yes"\n  children:\n    web:\n      vars: { banner: Managed }\n      hosts:\n${hostLines}\n`,
+    );
+    fs.mkdirSync(path.join(dir, 'host_vars'));
+    fs.writeFileSync(path.join(dir, 'host_vars/web3.yml'), 'banner: Special\n');
+    fs.mkdirSync(path.join(dir, 'site'));
+    fs.writeFileSync(path.join(dir, 'site/site.yml'), 'vars:\n  banner: Default\nresources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: "${banner} by remedy"\n');
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const h of hosts) await stopSshd(h);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const remedy = (args: string[]) => spawnSync(process.execPath, [bin, ...args, path.join(dir, 'site/site.yml'), '-i', path.join(dir, 'inventory.yml'), '--no-color', '--detailed-exitcodes'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+
+  test('plan: one line per host, the same diff once with the hosts that share it, host vars applied', () => {
+    const run = remedy(['plan']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/web1\s+changed\s/);
+    expect(run.stdout).toContain('== web1, web2 (the same change on 2 hosts)');
+    expect(run.stdout).toContain('+Managed by remedy');
+    expect(run.stdout).toContain('== web3\n');
+    expect(run.stdout).toContain('+Special by remedy');
+    for (const h of hosts) expect(fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8')).toBe('Welcome\n');
+  }, 120_000);
+
+  test('apply writes each host, the bundle is uploaded once, and a second plan is in sync (JSON: one object per host)', () => {
+    const binDir = path.join(hosts[0].root, 'var/lib/remedy/bin');
+    const uploaded = fs.readdirSync(binDir);
+    const mtime = fs.statSync(path.join(binDir, uploaded[0])).mtimeMs;
+    const run = remedy(['apply']);
+    expect(run.status).toBe(2);
+    expect(fs.readFileSync(path.join(hosts[0].root, 'etc/motd'), 'utf8')).toBe('Welcome\nManaged by remedy\n');
+    expect(fs.readFileSync(path.join(hosts[2].root, 'etc/motd'), 'utf8')).toBe('Welcome\nSpecial by remedy\n');
+    expect(fs.readdirSync(binDir)).toEqual(uploaded);
+    expect(fs.statSync(path.join(binDir, uploaded[0])).mtimeMs).toBe(mtime);
+    const again = remedy(['plan', '--format', 'json']);
+    expect(again.status).toBe(0);
+    const doc = JSON.parse(again.stdout);
+    expect(doc.hosts.map((h: { name: string; status: string }) => `${h.name} ${h.status}`)).toEqual(['web1 in-sync', 'web2 in-sync', 'web3 in-sync']);
+    expect(doc.hosts[0].report.summary.resources).toBe(1);
+  }, 120_000);
+
+  test('a host whose sshd is stopped is unreachable; the others still converge; exit code has the unreachable bit', async () => {
+    fs.writeFileSync(path.join(dir, 'site/site.yml'), 'resources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: "second line"\n');
+    await stopSshd(hosts[1]);
+    const run = remedy(['apply', '--forks', '2']);
+    expect(run.status).toBe(2 + 8);
+    expect(run.stdout).toMatch(/web2\s+UNREACHABLE\s.*Connection refused/);
+    expect(fs.readFileSync(path.join(hosts[0].root, 'etc/motd'), 'utf8')).toContain('second line');
+    expect(fs.readFileSync(path.join(hosts[2].root, 'etc/motd'), 'utf8')).toContain('second line');
+    expect(fs.readFileSync(path.join(hosts[1].root, 'etc/motd'), 'utf8')).not.toContain('second line');
+    const limited = remedy(['plan', '--limit', 'web:!web2']);
+    expect(limited.status).toBe(0);
+    expect(limited.stdout).not.toContain('web2');
+  }, 120_000);
+});
