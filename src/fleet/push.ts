@@ -20,6 +20,7 @@ export interface FleetFlags {
   inventory: string;
   limit?: string;
   forks?: string;
+  serial?: string;
   root?: string;
   var: string[];
   only: string[];
@@ -156,6 +157,18 @@ async function pool<T, R>(items: T[], forks: number, work: (item: T) => Promise<
   return results;
 }
 
+/** `--serial N` or `N%` of the hosts -> batch sizes; the first batch is the canary. */
+export function batchSizes(serial: string | undefined, hosts: number): number[] | undefined {
+  if (serial === undefined) return undefined;
+  const m = /^(\d+)(%?)$/.exec(serial.trim());
+  if (!m || Number(m[1]) === 0) throw new DiagnosticsError([{ severity: 'error', summary: `--serial ${serial} is not a number of hosts or a percentage`, hint: 'write --serial 1 (a canary host, then one at a time) or --serial 25%' }]);
+  const size = m[2] ? Math.max(1, Math.floor((hosts * Number(m[1])) / 100)) : Number(m[1]);
+  return Array.from({ length: Math.ceil(hosts / size) }, (_, i) => Math.min(size, hosts - i * size));
+}
+
+/** A batch stops the rollout when a host in it failed (a failed verify is a failure: it rolled back). */
+const batchFailed = (results: HostResult[]) => results.some((r) => r.status === 'failed');
+
 /** Exit codes folded over the hosts: changes 2 and failures 4 as locally, +8 when a host was unreachable (plain: 1 for either). */
 export function fleetExit(results: HostResult[], detailed: boolean): number {
   const changed = results.some((r) => r.status === 'changed');
@@ -178,12 +191,34 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
   const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-ssh-'));
   fs.chmodSync(controlDir, 0o700);
   try {
-    const results = await pool(hosts, forks, (h) => runHost(command, h, manifest, payload, code, path.join(controlDir, String(hosts.indexOf(h))), flags));
+    const one = (h: InventoryHost) => runHost(command, h, manifest, payload, code, path.join(controlDir, String(hosts.indexOf(h))), flags);
+    const results = await rollout(hosts, command === 'apply' ? batchSizes(flags.serial, hosts.length) : undefined, forks, one);
     process.stdout.write(renderFleet({ command, manifest, inventory: flags.inventory, results }, flags.format, flags.color));
     return command === 'check' ? checkExit(results) : fleetExit(results, flags.detailedExitcodes === true);
   } finally {
     fs.rmSync(controlDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * All hosts `forks` at a time, or with --serial in batches, each after the previous one
+ * succeeded; the hosts after a failed batch are reported as not run, by name.
+ */
+async function rollout(hosts: InventoryHost[], batches: number[] | undefined, forks: number, one: (h: InventoryHost) => Promise<HostResult>): Promise<HostResult[]> {
+  if (!batches) return pool(hosts, forks, one);
+  const results: HostResult[] = [];
+  let at = 0;
+  for (const [i, size] of batches.entries()) {
+    const batch = hosts.slice(at, at + size);
+    at += size;
+    results.push(...(await pool(batch, forks, one)));
+    if (batchFailed(results.slice(-size)) && at < hosts.length) {
+      const why = `not touched: batch ${i + 1}${i === 0 ? ' (the canary)' : ''} had a failure`;
+      results.push(...hosts.slice(at).map((h) => ({ name: h.name, status: 'not-run' as const, seconds: 0, message: why })));
+      break;
+    }
+  }
+  return results;
 }
 
 /** check: 0 in sync everywhere, 2 drift somewhere, 1 when a host failed or was unreachable. */

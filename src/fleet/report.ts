@@ -11,7 +11,8 @@ export type FleetCommand = 'plan' | 'apply' | 'check';
 
 export interface HostResult {
   name: string;
-  status: 'changed' | 'in-sync' | 'failed' | 'unreachable';
+  /** `not-run`: --serial stopped before this host's batch. */
+  status: 'changed' | 'in-sync' | 'failed' | 'unreachable' | 'not-run';
   seconds: number;
   exitCode?: number;
   /** The host's own JSON report (today's plan/result). */
@@ -26,11 +27,11 @@ export interface FleetReport {
   results: HostResult[];
 }
 
-const STATUS_TEXT: Record<HostResult['status'], string> = { changed: 'changed', 'in-sync': 'in sync', failed: 'FAILED', unreachable: 'UNREACHABLE' };
+const STATUS_TEXT: Record<HostResult['status'], string> = { changed: 'changed', 'in-sync': 'in sync', failed: 'FAILED', unreachable: 'UNREACHABLE', 'not-run': 'not run' };
 
 function counts(r: HostResult): string {
   const s = r.report?.summary;
-  if (r.status === 'failed' || r.status === 'unreachable') return r.message ?? '';
+  if (r.status === 'failed' || r.status === 'unreachable' || r.status === 'not-run') return r.message ?? '';
   if (!s) return '';
   const result = r.report?.result;
   if (result) return `${result.changed} changed, ${result.failed} failed`;
@@ -55,13 +56,14 @@ export function diffGroups(results: HostResult[]): { hosts: string[]; diff: stri
 
 function human(report: FleetReport, color: boolean): string {
   const c = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const paint: Record<HostResult['status'], (s: string) => string> = { changed: (s) => c(33, s), 'in-sync': (s) => c(32, s), failed: (s) => c(31, s), unreachable: (s) => c(31, s) };
+  const paint: Record<HostResult['status'], (s: string) => string> = { changed: (s) => c(33, s), 'in-sync': (s) => c(32, s), failed: (s) => c(31, s), unreachable: (s) => c(31, s), 'not-run': (s) => c(2, s) };
   const width = Math.max(4, ...report.results.map((r) => r.name.length));
   const lines = [`remedy ${report.command} ${path.basename(report.manifest)} on ${report.results.length} host(s) of ${report.inventory}`, ''];
   for (const r of report.results) lines.push(`  ${r.name.padEnd(width)}  ${paint[r.status](STATUS_TEXT[r.status].padEnd(11))}  ${r.seconds.toFixed(2).padStart(6)} s  ${counts(r)}`);
   for (const g of diffGroups(report.results)) lines.push('', `== ${g.hosts.join(', ')}${g.hosts.length > 1 ? ` (the same change on ${g.hosts.length} hosts)` : ''}`, g.diff.trimEnd());
   const by = (s: HostResult['status']) => report.results.filter((r) => r.status === s).length;
-  lines.push('', `Hosts: ${by('changed')} changed, ${by('in-sync')} in sync, ${by('failed')} failed, ${by('unreachable')} unreachable.`);
+  const notRun = by('not-run') > 0 ? `, ${by('not-run')} not run (--serial stopped)` : '';
+  lines.push('', `Hosts: ${by('changed')} changed, ${by('in-sync')} in sync, ${by('failed')} failed, ${by('unreachable')} unreachable${notRun}.`);
   return lines.join('\n') + '\n';
 }
 

@@ -132,6 +132,17 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(doc.hosts[0].report.summary.resources).toBe(1);
   }, 120_000);
 
+  test('--serial 1 stops after the failing canary and names the hosts it did not touch', () => {
+    const before = hosts.map((h) => fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'site/site.yml'), "resources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: canary\n  - id: broken-on-web1\n    type: exec\n    command: ['false']\n    when: host.name == 'web1'\n");
+    const run = remedy(['apply', '--serial', '1']);
+    expect(run.status).toBe(4);
+    expect(run.stdout).toMatch(/web1\s+FAILED/);
+    expect(run.stdout).toMatch(/web2\s+not run\s.*not touched: batch 1 \(the canary\) had a failure/);
+    expect(run.stdout).toMatch(/web3\s+not run/);
+    expect(hosts.slice(1).map((h) => fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8'))).toEqual(before.slice(1));
+  }, 120_000);
+
   test('a host whose sshd is stopped is unreachable; the others still converge; exit code has the unreachable bit', async () => {
     fs.writeFileSync(path.join(dir, 'site/site.yml'), 'resources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: "second line"\n');
     await stopSshd(hosts[1]);
