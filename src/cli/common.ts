@@ -29,6 +29,7 @@ export interface CommonFlags {
   limit?: string;
   forks?: string;
   serial?: string;
+  html?: string;
   format: Format;
   /** false with --no-validate (plan and check). */
   validate?: boolean;
@@ -53,6 +54,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('-i, --inventory <file>', 'run on every host of this Ansible inventory (YAML or INI) over ssh')
     .option('--limit <pattern>', "with -i: only these hosts (names, groups, globs web*, &group, !host), as Ansible's --limit")
     .option('--forks <n>', 'with -i: hosts at once', '20')
+    .option('--html <file>', 'with -i: also write the fleet report as a self-contained HTML page')
     .option('--serial <n|p%>', 'with -i (apply): in batches of N hosts or P% of them; stop after a batch with a failure (the first batch is the canary)')
     .addOption(cmd.createOption('--host-name <name>').hideHelp())
     .addOption(cmd.createOption('--host-vars <json>').hideHelp())

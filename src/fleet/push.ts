@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
 import { limitHosts, loadInventory, type InventoryHost } from './inventory';
+import { renderHtml } from './html';
 import { renderFleet, type FleetCommand, type HostResult } from './report';
 import { SSH_FAILED, sshClose, sshRun, sshTarget } from './ssh';
 
@@ -21,6 +22,7 @@ export interface FleetFlags {
   limit?: string;
   forks?: string;
   serial?: string;
+  html?: string;
   root?: string;
   var: string[];
   only: string[];
@@ -193,7 +195,9 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
   try {
     const one = (h: InventoryHost) => runHost(command, h, manifest, payload, code, path.join(controlDir, String(hosts.indexOf(h))), flags);
     const results = await rollout(hosts, command === 'apply' ? batchSizes(flags.serial, hosts.length) : undefined, forks, one);
-    process.stdout.write(renderFleet({ command, manifest, inventory: flags.inventory, results }, flags.format, flags.color));
+    const report = { command, manifest, inventory: flags.inventory, results };
+    process.stdout.write(renderFleet(report, flags.format, flags.color));
+    if (flags.html !== undefined) writeHtml(flags.html, report);
     return command === 'check' ? checkExit(results) : fleetExit(results, flags.detailedExitcodes === true);
   } finally {
     fs.rmSync(controlDir, { recursive: true, force: true });
@@ -219,6 +223,13 @@ async function rollout(hosts: InventoryHost[], batches: number[] | undefined, fo
     }
   }
   return results;
+}
+
+/** The page is written whole or not at all (a temp file renamed over it). */
+function writeHtml(file: string, report: Parameters<typeof renderHtml>[0]): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(temp, renderHtml(report));
+  fs.renameSync(temp, file);
 }
 
 /** check: 0 in sync everywhere, 2 drift somewhere, 1 when a host failed or was unreachable. */
