@@ -25,6 +25,8 @@ export interface CommonFlags {
   /** Set by the fleet agent: the host's inventory name and vars (JSON). */
   hostName?: string;
   hostVars?: string;
+  /** Set by pull: the commit the manifest was checked out from (kept in the run record). */
+  sourceCommit?: string;
   inventory?: string;
   limit?: string;
   forks?: string;
@@ -58,6 +60,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('--serial <n|p%>', 'with -i (apply): in batches of N hosts or P% of them; stop after a batch with a failure (the first batch is the canary)')
     .addOption(cmd.createOption('--host-name <name>').hideHelp())
     .addOption(cmd.createOption('--host-vars <json>').hideHelp())
+    .addOption(cmd.createOption('--source-commit <sha>').hideHelp())
     .option('--only <id|tag>', 'plan or apply only these resources (ids or tags, repeatable or comma-separated), with what they require and notify', collectList, [])
     .option('--no-validate', 'plan without running the %s validators on the candidates (apply still runs them)')
     .option('--format <format>', 'report format: human, json or markdown', 'human')
@@ -80,7 +83,7 @@ function collectList(value: string, previous: string[]): string[] {
 }
 
 export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
-  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, host: hostOf(flags), stateDir: stateDirOf(flags) };
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, host: hostOf(flags), commit: flags.sourceCommit, stateDir: stateDirOf(flags) };
 }
 
 /**

@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   require('./schema').registerSchema(program);
   require('./facts').registerFacts(program);
   require('./agent').registerAgent(program, main, setExit);
+  require('./pull').registerPull(program, main, setExit);
   try {
     await program.parseAsync(argv);
   } catch (e) {

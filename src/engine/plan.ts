@@ -99,6 +99,8 @@ export interface Plan {
   skipped?: SkippedPlan[];
   /** The facts the manifest was planned with (kept in the run record). */
   facts?: Record<string, unknown>;
+  /** The git commit of the manifest (remedy pull), kept in the run record. */
+  commit?: string;
   files: FileChange[];
   /** Checks run after the changes; a failure rolls the run back. */
   verify: VerifyCheck[];

@@ -30,6 +30,8 @@ export interface RunOptions {
   only?: string[];
   /** A fleet host: its name and inventory vars (the agent on the host sets them). */
   host?: { name: string; vars: Record<string, unknown> };
+  /** The git commit the manifest comes from (remedy pull). */
+  commit?: string;
 }
 
 export interface PlanOutcome {
@@ -99,6 +101,7 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root, path.dirname(path.resolve(opts.manifest))), manifest.verify);
   if (planned.plan && manifest.checked.skipped.length > 0) planned.plan.skipped = manifest.checked.skipped.map(skippedPlan);
   if (planned.plan && manifest.sources.facts) planned.plan.facts = { ...manifest.sources.facts };
+  if (planned.plan && opts.commit) planned.plan.commit = opts.commit;
   if (planned.plan && opts.validate !== false) {
     const refused = await validateCandidates(planned.plan);
     if (refused.length > 0) return { diagnostics: refused };

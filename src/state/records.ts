@@ -59,6 +59,8 @@ export interface RunRecord {
   drift: number;
   /** The facts the run planned with. */
   facts?: Record<string, unknown>;
+  /** The git commit of the manifest (remedy pull). */
+  commit?: string;
 }
 
 export type RecordDraft = Omit<RunRecord, 'formatVersion' | 'id'>;

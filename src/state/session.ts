@@ -36,7 +36,7 @@ export class RunSession {
   static async begin(plan: Plan, opts: StateOptions): Promise<RunSession> {
     const { stateDir } = opts;
     try {
-      const draft: RecordDraft = { ...runIdentity(), command: 'apply', result: 'running', manifest: plan.manifest, root: plan.root, resources: [], files: [], refreshed: [], drift: plan.files.filter((f) => f.cause === 'drift').length, ...(plan.facts ? { facts: plan.facts } : {}) };
+      const draft: RecordDraft = { ...runIdentity(), command: 'apply', result: 'running', manifest: plan.manifest, root: plan.root, resources: [], files: [], refreshed: [], drift: plan.files.filter((f) => f.cause === 'drift').length, ...(plan.facts ? { facts: plan.facts } : {}), ...(plan.commit ? { commit: plan.commit } : {}) };
       const started = plan.summary.changed > 0 ? startRecord(stateDir, plan, draft) : draft;
       const pending = readPending(stateDir, plan.manifest);
       const owed = pending ? await runPending(pending) : [];
