@@ -14,8 +14,11 @@ const os = require('node:os');
 const path = require('node:path');
 
 const repo = path.join(__dirname, '..');
-/** Loaded by the bundle only when logging is asked for; pino finds its transports by file path. */
-const NOT_BUNDLED = ['pino', 'pino-pretty'];
+/**
+ * Loaded by the bundle only when asked for: pino for logging (it finds its transports by
+ * file path), postject to build the self-contained executable for a host without node.
+ */
+const NOT_BUNDLED = ['pino', 'pino-pretty', 'postject'];
 
 function outDir(argv) {
   const at = argv.indexOf('--outDir');

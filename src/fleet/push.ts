@@ -6,7 +6,8 @@ import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
 import { limitHosts, loadInventory, type InventoryHost } from './inventory';
 import { renderHtml } from './html';
 import { renderFleet, type FleetCommand, type HostResult } from './report';
-import { SSH_FAILED, sshClose, sshRun, sshTarget } from './ssh';
+import { selfContained } from './sea';
+import { SSH_FAILED, sshClose, sshRun, sshTarget, type SshTarget } from './ssh';
 
 /**
  * `plan|apply|check MANIFEST -i INVENTORY`: the same engine on every host, over the
@@ -101,27 +102,62 @@ function agentArgs(command: FleetCommand, host: InventoryHost, flags: FleetFlags
   ];
 }
 
-async function runHost(command: FleetCommand, host: InventoryHost, manifest: string, payload: PayloadFile[], code: { bytes: Buffer; sha256: string }, controlPath: string, flags: FleetFlags): Promise<HostResult> {
+/** What runs remedy on a host: the bundle under the host's node, or the self-contained executable. */
+interface Program {
+  bytes: Buffer;
+  sha256: string;
+  /** The shell words that start it, given its path on the host. */
+  start(remotePath: string): string;
+  suffix: string;
+}
+
+/** The bundle exports the CLI's main (bin/remedy.js runs it the same way). */
+const BUNDLE_START = 'require(process.argv[1]).main(["node", "remedy"].concat(process.argv.slice(2)))';
+
+function bundleProgram(code: { bytes: Buffer; sha256: string }): Program {
+  return { ...code, suffix: '.js', start: (p) => `node -e ${shellQuote(BUNDLE_START)} ${shellQuote(p)}` };
+}
+
+/** The machine names `uname -m` prints for this controller's architecture. */
+function controllerArch(): string {
+  return ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+/** Uploads the program to `<root>/var/lib/remedy/bin/<sha256><suffix>` unless it is there; checked on arrival. */
+async function ensureProgram(target: SshTarget, root: string, program: Program, present: boolean): Promise<{ path: string; problem?: Omit<HostResult, 'name' | 'seconds'> }> {
+  const remote = `${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${program.sha256}${program.suffix}`;
+  if (present) return { path: remote };
+  const dir = path.posix.dirname(remote);
+  const upload = `set -e; d=${shellQuote(dir)}; mkdir -p "$d"; chmod 700 ${shellQuote(path.posix.dirname(dir))} "$d"; t="$d/.upload.$$"; cat > "$t"; [ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${program.sha256} ] || { rm -f "$t"; echo 'remedy arrived damaged' >&2; exit 3; }; chmod 700 "$t"; mv "$t" ${shellQuote(remote)}`;
+  const sent = await sshRun(target, upload, program.bytes, RUN_TIMEOUT_MS);
+  if (sent.code === SSH_FAILED) return { path: remote, problem: { status: 'unreachable', message: firstLine(sent.stderr) } };
+  if (sent.code !== 0) return { path: remote, problem: { status: 'failed', message: `uploading remedy failed: ${firstLine(sent.stderr)}` } };
+  return { path: remote };
+}
+
+async function runHost(command: FleetCommand, host: InventoryHost, manifest: string, payload: PayloadFile[], programs: { bundle: Program; selfContained: () => Program }, controlPath: string, flags: FleetFlags): Promise<HostResult> {
   const started = Date.now();
   const target = sshTarget(host, controlPath);
   const done = (r: Omit<HostResult, 'name' | 'seconds'>): HostResult => ({ name: host.name, seconds: (Date.now() - started) / 1000, ...r });
+  const has = (p: Program, root: string) => `[ -f ${shellQuote(`${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${p.sha256}${p.suffix}`)} ] && printf have || printf missing`;
   try {
     const root = String(host.vars.root ?? flags.root ?? '/');
-    const binary = `${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${code.sha256}.js`;
-    const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; [ -f ${shellQuote(binary)} ] && printf have || printf missing`, undefined, PROBE_TIMEOUT_MS);
+    const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; uname -m; ${has(programs.bundle, root)}`, undefined, PROBE_TIMEOUT_MS);
     if (probe.code === SSH_FAILED || probe.code === null || probe.timedOut) return done({ status: 'unreachable', message: firstLine(probe.stderr) || 'ssh could not connect' });
-    const [nodeVersion, present] = probe.stdout.trim().split(' ');
-    if (nodeVersion === 'none' || Number(nodeVersion.split('.')[0]) < 20) return done({ status: 'failed', message: `the host has no node >= 20 (found ${nodeVersion}); install Node.js 20 or later there` });
-    if (present !== 'have') {
-      const upload = `set -e; d=${shellQuote(path.posix.dirname(binary))}; mkdir -p "$d"; chmod 700 ${shellQuote(path.posix.dirname(path.posix.dirname(binary)))} "$d"; t="$d/.upload.$$"; cat > "$t"; [ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${code.sha256} ] || { rm -f "$t"; echo 'the bundle arrived damaged' >&2; exit 3; }; mv "$t" ${shellQuote(binary)}`;
-      const sent = await sshRun(target, upload, code.bytes, RUN_TIMEOUT_MS);
-      if (sent.code === SSH_FAILED) return done({ status: 'unreachable', message: firstLine(sent.stderr) });
-      if (sent.code !== 0) return done({ status: 'failed', message: `uploading remedy failed: ${firstLine(sent.stderr)}` });
+    const [nodeVersion, arch, present] = probe.stdout.trim().split(/\s+/);
+    let program = programs.bundle;
+    let isThere = present === 'have';
+    if (nodeVersion === 'none' || !(Number(nodeVersion.split('.')[0]) >= 20)) {
+      // No usable node there: the self-contained executable, when the host's machine is this one's.
+      if (arch !== controllerArch()) return done({ status: 'failed', message: `the host has no node >= 20 (found ${nodeVersion}) and is ${arch}, not ${controllerArch()} like this controller: install Node.js 20 or later there` });
+      program = programs.selfContained();
+      const second = await sshRun(target, has(program, root), undefined, PROBE_TIMEOUT_MS);
+      isThere = second.stdout.trim() === 'have';
     }
+    const placed = await ensureProgram(target, root, program, isThere);
+    if (placed.problem) return done(placed.problem);
     const request = JSON.stringify({ command, manifest: path.basename(manifest), files: payload, args: agentArgs(command, host, flags) });
-    // The bundle exports the CLI's main (bin/remedy.js runs it the same way).
-    const start = 'require(process.argv[1]).main(["node", "remedy"].concat(process.argv.slice(2)))';
-    const run = await sshRun(target, `node -e ${shellQuote(start)} ${shellQuote(binary)} agent`, request, RUN_TIMEOUT_MS);
+    const run = await sshRun(target, `${program.start(placed.path)} agent`, request, RUN_TIMEOUT_MS);
     if (run.code === SSH_FAILED || run.code === null) return done({ status: 'unreachable', message: firstLine(run.stderr) || 'the connection was lost' });
     return done(hostOutcome(run.code, run.stdout, run.stderr));
   } finally {
@@ -143,6 +179,12 @@ function hostOutcome(code: number, stdout: string, stderr: string): Omit<HostRes
 
 function firstLine(s: string): string {
   return s.trim().split('\n').filter((l) => !l.startsWith('Warning: Permanently added'))[0] ?? '';
+}
+
+/** The self-contained executable as a program: it is started directly. */
+function selfContainedProgram(bundleBytes: Buffer): Program {
+  const exe = selfContained(bundleBytes);
+  return { bytes: fs.readFileSync(exe.file), sha256: exe.sha256, suffix: '', start: (p) => shellQuote(p) };
 }
 
 /** At most `forks` at a time, results in input order. */
@@ -193,7 +235,9 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
   const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-ssh-'));
   fs.chmodSync(controlDir, 0o700);
   try {
-    const one = (h: InventoryHost) => runHost(command, h, manifest, payload, code, path.join(controlDir, String(hosts.indexOf(h))), flags);
+    let sea: Program | undefined;
+    const programs = { bundle: bundleProgram(code), selfContained: () => (sea ??= selfContainedProgram(code.bytes)) };
+    const one = (h: InventoryHost) => runHost(command, h, manifest, payload, programs, path.join(controlDir, String(hosts.indexOf(h))), flags);
     const results = await rollout(hosts, command === 'apply' ? batchSizes(flags.serial, hosts.length) : undefined, forks, one);
     const report = { command, manifest, inventory: flags.inventory, results };
     process.stdout.write(renderFleet(report, flags.format, flags.color));

@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { builtRemedy } from '../reliability/built-cli';
+import { makeKeys, newHost, sshdMissing, startSshd, stopSshd, writeInventory, type TestHost } from './sshd-harness';
 
 /*
  * A fleet over real OpenSSH: the test starts one sshd (Debian's openssh-server) per
@@ -14,82 +14,25 @@ import { builtRemedy } from '../reliability/built-cli';
  * converge.
  */
 
-const SSHD = '/usr/sbin/sshd';
-const missing = !fs.existsSync(SSHD) ? `${SSHD} is not installed` : process.getuid?.() !== 0 ? 'not root (the test sshd runs as root)' : undefined;
+const missing = sshdMissing();
 if (missing && process.env.CI === 'true') throw new Error(`CI=true, so the fleet test must run, but ${missing}`);
 const describeWithSshd = missing ? describe.skip : describe;
 
-interface Host {
-  name: string;
-  port: number;
-  root: string;
-  sshd?: ChildProcess;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function listening(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('data', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd never listened on ${port}`);
-}
-
 describeWithSshd('remedy -i over real sshd processes', () => {
   let dir: string;
-  const hosts: Host[] = [];
+  const hosts: TestHost[] = [];
   let bin: string;
-
-  const startSshd = async (h: Host) => {
-    const config = path.join(dir, `sshd-${h.name}.conf`);
-    fs.writeFileSync(
-      config,
-      [`Port ${h.port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd-${h.name}.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', ''].join('\n'),
-    );
-    h.sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: 'ignore' });
-    await listening(h.port);
-  };
-  const stopSshd = async (h: Host) => {
-    if (!h.sshd || h.sshd.exitCode !== null) return;
-    const exited = new Promise((r) => h.sshd!.once('exit', r));
-    h.sshd.kill('SIGTERM');
-    await exited;
-  };
 
   beforeAll(async () => {
     bin = builtRemedy();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-fleet-'));
-    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    for (const key of ['host_key', 'client_key']) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, key)]);
-    fs.copyFileSync(path.join(dir, 'client_key.pub'), path.join(dir, 'authorized_keys'));
-    const hostKey = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-    const known: string[] = [];
+    makeKeys(dir);
     for (const name of ['web1', 'web2', 'web3']) {
-      const h: Host = { name, port: await freePort(), root: path.join(dir, 'hosts', name) };
-      fs.mkdirSync(path.join(h.root, 'etc'), { recursive: true });
-      fs.writeFileSync(path.join(h.root, 'etc/motd'), 'Welcome\n');
-      known.push(`[127.0.0.1]:${h.port} ${hostKey}`);
+      const h = await newHost(dir, name);
       hosts.push(h);
-      await startSshd(h);
+      await startSshd(dir, h);
     }
-    fs.writeFileSync(path.join(dir, 'known_hosts'), known.join('\n') + '\n');
-    const hostLines = hosts.map((h) => `        ${h.name}: { ansible_port: ${h.port}, root: ${h.root} }`).join('\n');
-    fs.writeFileSync(
-      path.join(dir, 'inventory.yml'),
-      `all:\n  vars:\n    ansible_host: 127.0.0.1\n    ansible_user: root\n    ansible_ssh_private_key_file: ${dir}/client_key\n    ansible_ssh_common_args: "-o UserKnownHostsFile=${dir}/known_hosts -o StrictHostKeyChecking=yes"\n  children:\n    web:\n      vars: { banner: Managed }\n      hosts:\n${hostLines}\n`,
-    );
+    writeInventory(dir, hosts);
     fs.mkdirSync(path.join(dir, 'host_vars'));
     fs.writeFileSync(path.join(dir, 'host_vars/web3.yml'), 'banner: Special\n');
     fs.mkdirSync(path.join(dir, 'site'));
