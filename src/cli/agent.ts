@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import { DiagnosticsError } from '../engine/diagnostics';
 
 interface AgentRequest {
-  command: 'plan' | 'apply' | 'check';
-  manifest: string;
+  command: 'plan' | 'apply' | 'check' | 'history' | 'rollback';
+  /** For plan, apply and check: the manifest's path in the request's folder. */
+  manifest?: string;
   files: { path: string; mode: number; b64: string }[];
   args: string[];
 }
@@ -23,7 +24,7 @@ export function registerAgent(program: Command, run: (argv: string[]) => Promise
     .description('run a fleet request from stdin (used over ssh by -i)')
     .action(async () => {
       const request = JSON.parse(fs.readFileSync(0, 'utf8')) as AgentRequest;
-      if (!['plan', 'apply', 'check'].includes(request.command)) throw new DiagnosticsError([{ severity: 'error', summary: `agent: unknown command ${request.command}` }]);
+      if (!['plan', 'apply', 'check', 'history', 'rollback'].includes(request.command)) throw new DiagnosticsError([{ severity: 'error', summary: `agent: unknown command ${request.command}` }]);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-agent-'));
       try {
         for (const f of request.files) {
@@ -32,7 +33,7 @@ export function registerAgent(program: Command, run: (argv: string[]) => Promise
           fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
           fs.writeFileSync(target, Buffer.from(f.b64, 'base64'), { mode: f.mode & 0o700 });
         }
-        await run(['node', 'remedy', request.command, path.join(dir, request.manifest), ...request.args]);
+        await run(['node', 'remedy', request.command, ...(request.manifest === undefined ? [] : [path.join(dir, request.manifest)]), ...request.args]);
         // The inner run set the exit code; this command's own would overwrite it.
         setExit(Number(process.exitCode ?? 0));
       } finally {

@@ -13,8 +13,14 @@ export function registerHistory(program: Command, setExit: (code: number) => voi
     .option('--state-dir <dir>', 'read this state dir (default: <root>/var/lib/remedy)')
     .option('--format <format>', 'human or json', 'human')
     .option('--no-color', 'no colour (also NO_COLOR)')
-    .action((flags: CommonFlags) => {
+    .option('-i, --inventory <file>', 'the history of every host of this inventory, over ssh')
+    .option('--limit <pattern>', 'with -i: only these hosts')
+    .action(async (flags: CommonFlags) => {
       checkFormat(flags);
+      if (flags.inventory !== undefined) {
+        const { runRemote } = require('../fleet/remote') as typeof import('../fleet/remote');
+        return setExit(await runRemote('history', [], { ...flags, inventory: flags.inventory, root: flags.root === '/' ? undefined : flags.root }));
+      }
       const stateDir = stateDirOf(flags);
       const warn = (runId: string, why: string) => process.stderr.write(`remedy history: skipped run ${runId}: ${why}\n`);
       const entries = loadRecords(stateDir, warn).map(historyEntry);

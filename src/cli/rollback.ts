@@ -18,9 +18,15 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
     .option('--state-dir <dir>', 'the state dir holding the run (default: <root>/var/lib/remedy)')
     .option('--force', 'also restore files changed since the run (their current bytes are backed up by the rollback run)')
     .option('--format <format>', 'human or json', 'human')
-    .option('--no-color', 'no colour (also NO_COLOR)');
+    .option('--no-color', 'no colour (also NO_COLOR)')
+    .option('-i, --inventory <file>', 'roll the run back on a host of this inventory, over ssh (with --limit HOST)')
+    .option('--limit <pattern>', 'with -i: the host (or hosts) that made the run');
   withKeepOption(command).action(async (runId: string, flags: RollbackFlags) => {
     checkFormat(flags);
+    if (flags.inventory !== undefined) {
+      const { runRemote } = require('../fleet/remote') as typeof import('../fleet/remote');
+      return setExit(await runRemote('rollback', [runId], { ...flags, inventory: flags.inventory, root: flags.root === '/' ? undefined : flags.root }));
+    }
     const opts = stateOptions(flags);
     const target = findRun(opts.stateDir, runId);
     // Like an apply, a rollback writes managed files: never beside a running apply.

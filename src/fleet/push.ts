@@ -48,7 +48,7 @@ interface PayloadFile {
 }
 
 /** The single-file bundle this process runs from (dist/remedy.js), with its sha256. */
-function bundle(): { bytes: Buffer; sha256: string } {
+export function bundle(): { bytes: Buffer; sha256: string } {
   const candidates = [path.join(__dirname, 'remedy.js'), path.join(__dirname, '..', '..', 'dist', 'remedy.js'), path.join(__dirname, '..', 'remedy.js')];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) throw new DiagnosticsError([{ severity: 'error', summary: 'the remedy bundle (dist/remedy.js) is missing, so there is nothing to send to the hosts', hint: 'run npm run build' }]);
@@ -82,11 +82,11 @@ function shellQuote(s: string): string {
 }
 
 /** The remote remedy's arguments for one host: its root, its name, groups and vars. */
-function agentArgs(command: FleetCommand, host: InventoryHost, flags: FleetFlags): string[] {
+function agentArgs(command: FleetCommand, host: InventoryHost, flags: FleetFlags & { root: string }): string[] {
   const vars = Object.fromEntries(Object.entries(host.vars).filter(([k]) => !CONNECTION_VAR.test(k) && k !== 'root'));
   return [
     '--root',
-    String(host.vars.root ?? flags.root ?? '/'),
+    flags.root,
     '--format',
     'json',
     '--detailed-exitcodes',
@@ -135,13 +135,33 @@ async function ensureProgram(target: SshTarget, root: string, program: Program, 
   return { path: remote };
 }
 
-async function runHost(command: FleetCommand, host: InventoryHost, manifest: string, payload: PayloadFile[], programs: { bundle: Program; selfContained: () => Program }, controlPath: string, flags: FleetFlags): Promise<HostResult> {
+/** What `remedy agent` on a host gets on stdin. */
+export interface AgentRequest {
+  command: string;
+  manifest?: string;
+  files: PayloadFile[];
+  args: string[];
+}
+
+export interface Programs {
+  bundle: Program;
+  selfContained: () => Program;
+}
+
+type Outcome = Omit<HostResult, 'name' | 'seconds'>;
+
+/**
+ * One host, one agent request: connect (the probe), put remedy there if missing (the
+ * bundle, or the self-contained executable without a usable node), run the agent.
+ * `answer` turns what the agent printed into the host's outcome.
+ */
+export async function onHost(host: InventoryHost, programs: Programs, controlPath: string, defaultRoot: string | undefined, request: (root: string) => AgentRequest, answer: (code: number, stdout: string, stderr: string) => Outcome): Promise<HostResult> {
   const started = Date.now();
   const target = sshTarget(host, controlPath);
-  const done = (r: Omit<HostResult, 'name' | 'seconds'>): HostResult => ({ name: host.name, seconds: (Date.now() - started) / 1000, ...r });
+  const done = (r: Outcome): HostResult => ({ name: host.name, seconds: (Date.now() - started) / 1000, ...r });
   const has = (p: Program, root: string) => `[ -f ${shellQuote(`${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${p.sha256}${p.suffix}`)} ] && printf have || printf missing`;
   try {
-    const root = String(host.vars.root ?? flags.root ?? '/');
+    const root = String(host.vars.root ?? defaultRoot ?? '/');
     const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; uname -m; ${has(programs.bundle, root)}`, undefined, PROBE_TIMEOUT_MS);
     if (probe.code === SSH_FAILED || probe.code === null || probe.timedOut) return done({ status: 'unreachable', message: firstLine(probe.stderr) || 'ssh could not connect' });
     const [nodeVersion, arch, present] = probe.stdout.trim().split(/\s+/);
@@ -156,17 +176,16 @@ async function runHost(command: FleetCommand, host: InventoryHost, manifest: str
     }
     const placed = await ensureProgram(target, root, program, isThere);
     if (placed.problem) return done(placed.problem);
-    const request = JSON.stringify({ command, manifest: path.basename(manifest), files: payload, args: agentArgs(command, host, flags) });
-    const run = await sshRun(target, `${program.start(placed.path)} agent`, request, RUN_TIMEOUT_MS);
+    const run = await sshRun(target, `${program.start(placed.path)} agent`, JSON.stringify(request(root)), RUN_TIMEOUT_MS);
     if (run.code === SSH_FAILED || run.code === null) return done({ status: 'unreachable', message: firstLine(run.stderr) || 'the connection was lost' });
-    return done(hostOutcome(run.code, run.stdout, run.stderr));
+    return done(answer(run.code, run.stdout, run.stderr));
   } finally {
     await sshClose(target);
   }
 }
 
 /** The host's JSON report and detailed exit code -> its status. */
-function hostOutcome(code: number, stdout: string, stderr: string): Omit<HostResult, 'name' | 'seconds'> {
+function hostOutcome(code: number, stdout: string, stderr: string): Outcome {
   let report: Record<string, any> | undefined;
   try {
     report = JSON.parse(stdout);
@@ -181,6 +200,25 @@ function firstLine(s: string): string {
   return s.trim().split('\n').filter((l) => !l.startsWith('Warning: Permanently added'))[0] ?? '';
 }
 
+/** On a terminal, one line on stderr that counts the hosts done; nothing otherwise (cron, CI, pipes). */
+function progressLine(total: number): (r: HostResult) => HostResult {
+  let finished = 0;
+  const failed = new Set<string>();
+  return (r) => {
+    if (!process.stderr.isTTY) return r;
+    finished++;
+    if (r.status === 'failed' || r.status === 'unreachable') failed.add(r.name);
+    process.stderr.write(`\r\x1b[K${finished}/${total} hosts done${failed.size > 0 ? `, ${failed.size} failed or unreachable` : ''}${finished === total ? '\n' : ''}`);
+    return r;
+  };
+}
+
+/** The bundle, and the self-contained executable built only when a host needs it (once a run). */
+export function programsFor(code: { bytes: Buffer; sha256: string }): Programs {
+  let sea: Program | undefined;
+  return { bundle: bundleProgram(code), selfContained: () => (sea ??= selfContainedProgram(code.bytes)) };
+}
+
 /** The self-contained executable as a program: it is started directly. */
 function selfContainedProgram(bundleBytes: Buffer): Program {
   const exe = selfContained(bundleBytes);
@@ -188,7 +226,7 @@ function selfContainedProgram(bundleBytes: Buffer): Program {
 }
 
 /** At most `forks` at a time, results in input order. */
-async function pool<T, R>(items: T[], forks: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(items: T[], forks: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -235,9 +273,10 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
   const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-ssh-'));
   fs.chmodSync(controlDir, 0o700);
   try {
-    let sea: Program | undefined;
-    const programs = { bundle: bundleProgram(code), selfContained: () => (sea ??= selfContainedProgram(code.bytes)) };
-    const one = (h: InventoryHost) => runHost(command, h, manifest, payload, programs, path.join(controlDir, String(hosts.indexOf(h))), flags);
+    const programs = programsFor(code);
+    const request = (h: InventoryHost) => (root: string) => ({ command, manifest: path.basename(manifest), files: payload, args: agentArgs(command, h, { ...flags, root }) });
+    const progress = progressLine(hosts.length);
+    const one = async (h: InventoryHost) => progress(await onHost(h, programs, path.join(controlDir, String(hosts.indexOf(h))), flags.root, request(h), hostOutcome));
     const results = await rollout(hosts, command === 'apply' ? batchSizes(flags.serial, hosts.length) : undefined, forks, one);
     const report = { command, manifest, inventory: flags.inventory, results };
     process.stdout.write(renderFleet(report, flags.format, flags.color));

@@ -75,6 +75,20 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(doc.hosts[0].report.summary.resources).toBe(1);
   }, 120_000);
 
+  test('history -i lists each host\'s runs; rollback RUN -i --limit HOST undoes that host\'s run there', () => {
+    const inv = ['-i', path.join(dir, 'inventory.yml')];
+    const history = spawnSync(process.execPath, [bin, 'history', ...inv, '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(history.status).toBe(0);
+    const doc = JSON.parse(history.stdout);
+    expect(doc.hosts.map((h: { name: string; ok: boolean }) => `${h.name} ${h.ok}`)).toEqual(['web1 true', 'web2 true', 'web3 true']);
+    const run = doc.hosts[0].output.runs.find((r: { result: string }) => r.result === 'changed');
+    const rollback = spawnSync(process.execPath, [bin, 'rollback', run.id, ...inv, '--limit', 'web1'], { encoding: 'utf8', timeout: 120_000 });
+    expect(rollback.status).toBe(0);
+    expect(rollback.stdout).toContain('== web1');
+    expect(fs.readFileSync(path.join(hosts[0].root, 'etc/motd'), 'utf8')).toBe('Welcome\n');
+    expect(fs.readFileSync(path.join(hosts[1].root, 'etc/motd'), 'utf8')).toBe('Welcome\nManaged by remedy\n');
+  }, 120_000);
+
   test('--serial 1 stops after the failing canary and names the hosts it did not touch', () => {
     const before = hosts.map((h) => fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'site/site.yml'), "resources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: canary\n  - id: broken-on-web1\n    type: exec\n    command: ['false']\n    when: host.name == 'web1'\n");
