@@ -1,6 +1,6 @@
 import type { Node, ParseError } from 'jsonc-parser';
 import { ResourceError } from '../engine/diagnostics';
-import { checkDataSpec, dataKindProperties, formatKeyPath, isMap, lineColumnAt, mergeEdits, nestedValue, parseKeyPath, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
+import { checkDataSpec, dataKindProperties, formatKeyPath, isMap, lineColumnAt, nestedValue, parseKeyPath, presentEdit, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export type JsonSpec = DataSpec;
@@ -189,10 +189,7 @@ export function editJson(text: string, spec: JsonSpec): TextEdit {
     return { text: applySplices(text, removeSplices(text, node.parent?.type === 'property' ? node.parent : node, path)), reason: `remove ${name}` };
   }
   const current = nodeAt(tree, path);
-  const edits = spec.merge && current ? mergeEdits(jsonc().getNodeValue(current), spec.value!, path) : [{ path, value: spec.value! }];
-  const out = edits.reduce((t, e) => setKey(t, e.path, e.value), text);
-  if (out === text) return { text, reason: `${name} is already ${spec.merge ? 'merged' : 'set'}` };
-  return { text: out, reason: current ? `set ${name}${spec.merge ? ` (merge: ${edits.map((e) => formatKeyPath(e.path)).join(', ')})` : ''}` : `add ${name}` };
+  return presentEdit(text, spec, path, current && { value: jsonc().getNodeValue(current) }, setKey);
 }
 
 export const jsonKind = textKind<JsonSpec>({

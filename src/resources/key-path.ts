@@ -82,6 +82,18 @@ export function mergeEdits(current: unknown, value: DataValue, at: KeySegment[])
   return Object.entries(value).flatMap(([k, v]) => (Object.prototype.hasOwnProperty.call(current, k) ? mergeEdits(current[k], v, [...at, k]) : [{ path: [...at, k], value: v }]));
 }
 
+/**
+ * `ensure: present` of a data kind: the value set at `path` (with `merge`, each differing
+ * leaf of it), and why. `current` is the value there now (absent: the key is new).
+ */
+export function presentEdit(text: string, spec: DataSpec, path: KeySegment[], current: { value: unknown } | undefined, setKey: (text: string, path: KeySegment[], value: DataValue) => string): { text: string; reason: string } {
+  const name = formatKeyPath(path);
+  const edits = spec.merge && current ? mergeEdits(current.value, spec.value!, path) : [{ path, value: spec.value! }];
+  const out = edits.reduce((t, e) => setKey(t, e.path, e.value), text);
+  if (out === text) return { text, reason: `${name} is already ${spec.merge ? 'merged' : 'set'}` };
+  return { text: out, reason: current ? `set ${name}${spec.merge ? ` (merge: ${edits.map((e) => formatKeyPath(e.path)).join(', ')})` : ''}` : `add ${name}` };
+}
+
 /** Shared schema fields of the data-format kinds (json, yaml, toml). */
 export const dataKindProperties = {
   key: { type: 'string', minLength: 1, description: 'Key path: a.b[0].c; quote keys holding dots: log-opts."max-size".' },

@@ -1,6 +1,6 @@
 import type { AST } from 'toml-eslint-parser';
 import { ResourceError } from '../engine/diagnostics';
-import { checkDataSpec, dataKindProperties, formatKeyPath, isMap as isDataMap, mergeEdits, parseKeyPath, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
+import { checkDataSpec, dataKindProperties, formatKeyPath, isMap as isDataMap, parseKeyPath, presentEdit, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export type TomlSpec = DataSpec;
@@ -287,10 +287,7 @@ export function editToml(text: string, spec: TomlSpec): TextEdit {
   }
   const current = parser().getStaticTOMLValue(parser().parseTOML(text)) as Record<string, unknown>;
   const existing = path.reduce<any>((v, s) => (v === undefined || v === null ? undefined : v[s]), current);
-  const edits = spec.merge && existing !== undefined ? mergeEdits(existing, spec.value!, path) : [{ path, value: spec.value! }];
-  const out = edits.reduce((t, e) => setKey(t, e.path, e.value), text);
-  if (out === text) return { text, reason: `${name} is already ${spec.merge ? 'merged' : 'set'}` };
-  return { text: out, reason: existing !== undefined ? `set ${name}${spec.merge ? ` (merge: ${edits.map((e) => formatKeyPath(e.path)).join(', ')})` : ''}` : `add ${name}` };
+  return presentEdit(text, spec, path, existing === undefined ? undefined : { value: existing }, setKey);
 }
 
 export const tomlKind = textKind<TomlSpec>({

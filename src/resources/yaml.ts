@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, stringify, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ResourceError } from '../engine/diagnostics';
-import { checkDataSpec, dataKindProperties, formatKeyPath, isMap as isDataMap, mergeEdits, nestedValue, parseKeyPath, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
+import { checkDataSpec, dataKindProperties, formatKeyPath, isMap as isDataMap, nestedValue, parseKeyPath, presentEdit, sameValue, type DataSpec, type DataValue, type KeySegment } from './key-path';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export interface YamlSpec extends DataSpec {
@@ -322,10 +322,7 @@ export function editYaml(text: string, spec: YamlSpec): TextEdit {
   }
   const found = locate(doc, path);
   const current = found && (isMap(found.container) ? (found.container.items[found.index] as Pair<Node, Node | null>).value : (found.container.items[found.index] as Node));
-  const edits = spec.merge && current ? mergeEdits(current.toJS(doc), spec.value!, path) : [{ path, value: spec.value! }];
-  const out = edits.reduce((t, e) => setKey(t, spec, e.path, e.value), text);
-  if (out === text) return { text, reason: `${name} is already ${spec.merge ? 'merged' : 'set'}` };
-  return { text: out, reason: found ? `set ${name}${spec.merge ? ` (merge: ${edits.map((e) => formatKeyPath(e.path)).join(', ')})` : ''}` : `add ${name}` };
+  return presentEdit(text, spec, path, found && { value: current?.toJS(doc) ?? null }, (t, p, v) => setKey(t, spec, p, v));
 }
 
 export const yamlKind = textKind<YamlSpec>({

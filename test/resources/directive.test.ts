@@ -4,6 +4,7 @@ import type { ManagedFile, TransformContext } from '../../src/engine/types';
 import { directiveKind, editDirective, type DirectiveSpec } from '../../src/resources/directive';
 import { noMachine } from '../helpers/machine';
 import { describeWithRealFile, describeWithRealFiles } from '../setup/real-files';
+import { changedLines } from '../helpers/changed-lines';
 
 /** A context whose managed tree holds these files (for Include drop-ins). */
 function withFiles(files: Record<string, string>): TransformContext {
@@ -14,17 +15,6 @@ function withFiles(files: Record<string, string>): TransformContext {
 
 const edit = (text: string, spec: DirectiveSpec, ctx = noMachine) => editDirective(text, spec, ctx).text;
 const lines = (...ls: string[]) => ls.map((l) => `${l}\n`).join('');
-
-/** The lines of `after` that are not lines of `before` at the same place, and the reverse. */
-function changedLines(before: string, after: string): { removed: string[]; added: string[] } {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) start++;
-  let end = 0;
-  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
-  return { removed: a.slice(start, a.length - end), added: b.slice(start, b.length - end) };
-}
 
 describe('sshd_config semantics', () => {
   const config = lines('Include /etc/ssh/sshd_config.d/*.conf', '#PermitRootLogin prohibit-password', 'PasswordAuthentication yes', 'Subsystem sftp /usr/lib/openssh/sftp-server', '', 'Match User backup', '    PermitRootLogin yes', '    PasswordAuthentication yes');

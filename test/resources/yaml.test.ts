@@ -4,19 +4,9 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { parseKeyPath, type DataValue } from '../../src/resources/key-path';
 import { editYaml, yamlKind, type YamlSpec } from '../../src/resources/yaml';
 import { describeWithRealFile } from '../setup/real-files';
+import { changedLines } from '../helpers/changed-lines';
 
 const edit = (text: string, spec: YamlSpec) => editYaml(text, spec).text;
-
-/** The lines that differ between two texts once their common first and last lines are taken off. */
-function changedLines(before: string, after: string): { removed: string[]; added: string[] } {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) start++;
-  let end = 0;
-  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
-  return { removed: a.slice(start, a.length - end), added: b.slice(start, b.length - end) };
-}
 
 describe('setting values', () => {
   test('a scalar keeps its spacing, its comment and its quote style', () => {
