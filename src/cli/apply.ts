@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { applyAndVerify } from '../engine/apply';
-import type { CheckedManifest } from '../engine/run';
+import type { CheckedManifest } from '../run/run';
 import { redactResult } from '../report/redact';
 import { RunSession } from '../state/session';
 import { fleetOr, withRunOptions, type CommonFlags } from './common';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError, type Diagnostic } from '../engine/diagnostics';
-import { makePlan, type CheckedManifest, type PlanOutcome, type RunOptions } from '../engine/run';
+import { makePlan, type CheckedManifest, type PlanOutcome, type RunOptions } from '../run/run';
 import { stateDirOf } from '../engine/state-dir';
 import { colorsFor, type Colors } from '../report/colors';
 import { renderDiagnostics } from '../report/human';

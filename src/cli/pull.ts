@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError } from '../engine/diagnostics';
-import { makePlan } from '../engine/run';
+import { makePlan } from '../run/run';
 import { stateDirOf } from '../engine/state-dir';
 import { checkout, defaultHost, pullDir, restoreLastGood, writeLast } from '../fleet/pull';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { Plan } from '../engine/plan';
-import type { CheckedManifest, ManifestSources } from '../engine/run';
+import type { CheckedManifest, ManifestSources } from '../run/run';
 import { checkSavedPlan, readSavedPlanFile, revalidateSavedPlan, writeSavedPlan } from '../engine/saved-plan';
 import { checkFormat, planOrReport, REPORT_FORMATS, reportDiagnostics, VERSION, type CommonFlags } from './common';
 import { EXIT } from './exit-codes';

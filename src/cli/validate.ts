@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Diagnostic } from '../engine/diagnostics';
-import { resolveManifest } from '../engine/run';
+import { resolveManifest } from '../run/run';
 import { reportDiagnostics, runOptions, VERSION, checkFormat, type CommonFlags } from './common';
 import { EXIT } from './exit-codes';
 

@@ -4,7 +4,7 @@ import { sha256Of } from './bytes';
 import { ResourceError, type Diagnostic } from './diagnostics';
 import type { FileChange, FileSummary, Plan } from './plan';
 import { readModel } from './read';
-import type { ManifestSources } from './run';
+import type { ManifestSources } from '../run/run';
 import type { FileModel } from './types';
 import { writeFileAtomic } from './write';
 

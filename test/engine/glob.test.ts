@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makePlan } from '../../src/engine/run';
+import { makePlan } from '../../src/run/run';
 import { tempRoot } from '../helpers/tree';
 
 // A path glob expands in the managed tree's view: the directories before the first

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyPlan } from '../../src/engine/apply';
-import { makePlan } from '../../src/engine/run';
+import { makePlan } from '../../src/run/run';
 import { runCli } from '../helpers/cli';
 import { snapshot, tempRoot } from '../helpers/tree';
 import { spyOnFs } from './fs-spy';

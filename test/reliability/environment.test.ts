@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs = require('node:fs');
 import * as path from 'node:path';
 import { applyPlan } from '../../src/engine/apply';
-import { makePlan } from '../../src/engine/run';
+import { makePlan } from '../../src/run/run';
 import { writeFileAtomic } from '../../src/engine/write';
 import { runCli, type CliRun } from '../helpers/cli';
 import { snapshot, tempRoot } from '../helpers/tree';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as path from 'node:path';
 import { applyPlan } from '../../src/engine/apply';
-import { makePlan } from '../../src/engine/run';
+import { makePlan } from '../../src/run/run';
 import { snapshot } from '../helpers/tree';
 import { holds, runs, timeoutFor } from './budget';
 import { remedy } from './built-cli';

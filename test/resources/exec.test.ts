@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyPlan } from '../../src/engine/apply';
 import { probeIo } from '../../src/engine/read';
-import { makePlan } from '../../src/engine/run';
+import { makePlan } from '../../src/run/run';
 import { execKind, planExec, readExec, type ExecSpec, type ExecState } from '../../src/resources/exec';
 import { runInRoot } from '../helpers/cli';
 import { refusal, rejection } from '../helpers/refusal';

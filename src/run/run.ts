@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Diagnostic } from './diagnostics';
-import { planChanges, type Plan, type SkippedPlan } from './plan';
-import { validateCandidates } from './plan-validate';
-import { machineLookup, readSystem } from './read';
-import type { ResolvedResource } from './types';
-import { toVerifyCheck, type VerifyCheck } from './verify';
+// The orchestration of one run's phases, above engine/ and manifest/: facts, load, check,
+// select (--only), resolve, read, plan, validate. Nothing here writes.
+import type { Diagnostic } from '../engine/diagnostics';
+import { planChanges, type Plan, type SkippedPlan } from '../engine/plan';
+import { validateCandidates } from '../engine/plan-validate';
+import { machineLookup, readSystem } from '../engine/read';
+import type { ResolvedResource } from '../engine/types';
+import { toVerifyCheck, type VerifyCheck } from '../engine/verify';
 import { gatherFacts, type Facts } from '../facts/gather';
 import { checkResources, type CheckedResource } from '../manifest/check';
 import type { Skipped } from '../manifest/expand';
