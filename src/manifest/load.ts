@@ -110,15 +110,19 @@ function keptChecks(checks: (VerifySpec & { when?: string })[], f: YamlFile, sco
  * instances; naming a skipped one is satisfied (there is nothing to wait for or refresh).
  */
 function withInstanceReferences(resources: DeclaredResource[], skipped: Skipped[]): DeclaredResource[] {
+  const declaredId = (id: string) => id.replace(/\[.*\]$/, '');
   const instances = new Map<string, string[]>();
   for (const r of resources) {
-    const base = String(r.data.id).replace(/\[.*\]$/, '');
-    if (base !== r.data.id) instances.set(base, [...(instances.get(base) ?? []), String(r.data.id)]);
+    const id = String(r.data.id);
+    const base = declaredId(id);
+    if (base === id) continue;
+    const list = instances.get(base);
+    if (list) list.push(id);
+    else instances.set(base, [id]);
   }
-  const gone = new Set(skipped.map((s) => s.id));
+  const gone = new Set(skipped.flatMap((s) => [s.id, declaredId(s.id)]));
   const ids = new Set(resources.map((r) => String(r.data.id)));
-  const rewrite = (refs: unknown) =>
-    Array.isArray(refs) ? refs.flatMap((ref: string) => (ids.has(ref) ? [ref] : instances.get(ref) ?? (gone.has(ref) || [...gone].some((g) => g.startsWith(`${ref}[`)) ? [] : [ref]))) : refs;
+  const rewrite = (refs: unknown) => (Array.isArray(refs) ? refs.flatMap((ref: string) => (ids.has(ref) ? [ref] : instances.get(ref) ?? (gone.has(ref) ? [] : [ref]))) : refs);
   return resources.map((r) => (r.data.requires === undefined && r.data.notify === undefined ? r : { ...r, data: { ...r.data, ...(r.data.requires === undefined ? {} : { requires: rewrite(r.data.requires) }), ...(r.data.notify === undefined ? {} : { notify: rewrite(r.data.notify) }) } }));
 }
 
