@@ -1,5 +1,6 @@
 import { ResourceError } from '../engine/diagnostics';
 import { compileRegex, compileReplacement, type MatchGroups, type Regex, type RegexMatch } from './regex';
+import { LineDoc } from './line-doc';
 import { createProperty, textKind, type TextEdit } from './text-kind';
 
 export interface ReplaceSpec {
@@ -166,9 +167,14 @@ function lineNumbersAt(text: string, offsets: number[]): number[] {
 }
 
 function matchesAt(text: string, offsets: number[]): string {
-  const lines = [...new Set(lineNumbersAt(text, offsets))];
+  return matchesOn(offsets.length, lineNumbersAt(text, offsets));
+}
+
+/** `3 matches (lines 4, 9)`: how many matches, on which lines (ascending). */
+function matchesOn(count: number, lineNumbers: number[]): string {
+  const lines = [...new Set(lineNumbers)];
   const shown = lines.length > 10 ? `${lines.slice(0, 10).join(', ')}, ...` : lines.join(', ');
-  return `${offsets.length} match${offsets.length === 1 ? '' : 'es'} (line${lines.length === 1 ? '' : 's'} ${shown})`;
+  return `${count} match${count === 1 ? '' : 'es'} (line${lines.length === 1 ? '' : 's'} ${shown})`;
 }
 
 /** Pure: every match of pattern (in the region) replaced, and why. */
@@ -194,6 +200,54 @@ function firstChangedLine(a: string, b: string): string {
   const start = i === 0 ? 0 : a.lastIndexOf('\n', i - 1) + 1;
   const end = a.indexOf('\n', i);
   return a.slice(start, end === -1 ? a.length : end).replace(/\r$/, '');
+}
+
+/**
+ * A pattern that may match a line break: `\s`, `\n`, `\W`, `\D`, a negated class, `(?s)`,
+ * escapes by code... Conservative: such a pattern is run on the whole text.
+ */
+const MAY_CROSS_LINES = /\\[snrWDpPxuR0-9]|\[\^|\(\?[a-zA-Z]*s|\[:(space|cntrl):\]|[\r\n]/;
+
+/** The file as lines, for many replace resources on one file; `loneCr`: a bare "\r" splits lines differently for the regex. */
+interface ReplaceDoc {
+  doc: LineDoc;
+  loneCr: boolean;
+}
+
+/**
+ * The fast path, exactly editReplace for a pattern that starts with a literal at a line
+ * start (`^value1 = before$`), cannot match a line break and has no region: only the
+ * lines that start with that literal are tried (LineDoc's prefix index), each on its own.
+ * Anything else is editReplace on the whole text.
+ */
+function editReplaceDoc(state: ReplaceDoc, spec: ReplaceSpec): { doc: ReplaceDoc; reason: string; changed: boolean } {
+  const sub = substitutionOf(spec);
+  const lineLocal = spec.after === undefined && spec.before === undefined && !state.loneCr && sub.pattern.linePrefix() !== '' && !MAY_CROSS_LINES.test(spec.pattern);
+  const whole = () => {
+    const text = state.doc.text();
+    const out = editReplace(text, spec);
+    return { doc: out.text === text ? state : parseReplaceDoc(out.text), reason: out.reason, changed: out.text !== text };
+  };
+  if (!lineLocal) return whole();
+  const once = state.doc.matching(sub.pattern).map((line) => ({ line, ...replaceIn(new LineEndView(line.text), { start: 0, end: line.text.length }, sub) }));
+  if (once.some((o) => /[\r\n]/.test(o.text))) return whole();
+  if (once.length === 0) return { doc: state, reason: 'pattern matches nothing', changed: false };
+  const matches = matchesOn(
+    once.reduce((n, o) => n + o.offsets.length, 0),
+    once.map((o) => o.line.at + 1),
+  );
+  const changed = once.filter((o) => o.text !== o.line.text);
+  if (changed.length === 0) return { doc: state, reason: `${matches} already equal their replacement`, changed: false };
+  for (const o of changed) {
+    const again = replaceIn(new LineEndView(o.text), { start: 0, end: o.text.length }, sub).text;
+    if (again !== o.text) throw neverConverges(o.text);
+  }
+  for (const o of changed) state.doc.replace(o.line, o.text);
+  return { doc: state, reason: `replaced ${matches}`, changed: true };
+}
+
+function parseReplaceDoc(text: string): ReplaceDoc {
+  return { doc: new LineDoc(text), loneCr: /\r(?!\n)/.test(text) };
 }
 
 export const replaceKind = textKind<ReplaceSpec>({
@@ -225,4 +279,5 @@ export const replaceKind = textKind<ReplaceSpec>({
   },
   check: checkReplaceSpec,
   edit: editReplace,
+  parsed: { parse: parseReplaceDoc, edit: editReplaceDoc, text: (state: ReplaceDoc) => state.doc.text() },
 });
