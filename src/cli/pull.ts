@@ -4,6 +4,7 @@ import { DiagnosticsError } from '../engine/diagnostics';
 import { makePlan } from '../run/run';
 import { stateDirOf } from '../engine/state-dir';
 import { checkout, defaultHost, pullDir, restoreLastGood, writeLast } from '../fleet/pull';
+import { durationFlag } from './cron';
 
 interface PullFlags {
   branch: string;
@@ -19,6 +20,11 @@ interface PullFlags {
   detailedExitcodes?: boolean;
   color: boolean;
   keep: string;
+  splay?: string;
+  wait: string;
+  metricsFile?: string;
+  logFile?: string;
+  logLevel?: string;
 }
 
 /** `remedy pull REPO_URL`: fetch the manifests with git, then apply this host's manifest from the checked-out commit. */
@@ -39,7 +45,13 @@ export function registerPull(program: Command, run: (argv: string[]) => Promise<
     .option('--detailed-exitcodes', '0 no changes, 2 changes, 4 failures, 6 both (1: a refused commit)')
     .option('--no-color', 'no colour')
     .option('--keep <n>', 'keep the last N runs and their backups', '50')
+    .option('--splay <duration>', 'first sleep a random time below DURATION, before the fetch, so that a fleet does not hit the git server at once')
+    .option('--wait <duration>', 'wait up to DURATION for another apply to release the run lock', '0')
+    .option('--metrics-file <file>', 'write Prometheus metrics of the apply to FILE')
+    .option('--log-file <file>', 'structured logs of the apply to FILE')
+    .option('--log-level <level>', 'with --log-file: debug, info, warn, error or silent')
     .action(async (repo: string, flags: PullFlags) => {
+      if (flags.splay !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * durationFlag('--splay', flags.splay!) * 1000)));
       const root = path.resolve(flags.root);
       const stateDir = stateDirOf({ root, stateDir: flags.stateDir });
       const opts = { url: repo, branch: flags.branch, manifest: flags.manifest, inventory: flags.inventory, host: flags.host ?? defaultHost(), onlyIfChanged: flags.onlyIfChanged === true, verifyCommit: flags.verifyCommit === true, stateDir };
@@ -55,7 +67,9 @@ export function registerPull(program: Command, run: (argv: string[]) => Promise<
         const kept = restoreLastGood(opts);
         throw new DiagnosticsError([...planned.diagnostics, { severity: 'error', summary: `commit ${target.commit.slice(0, 12)} is refused: its manifest does not load or plan; nothing was written`, hint: kept ? `the last good commit ${kept.slice(0, 12)} stays checked out` : 'fix the manifest in the repository' }]);
       }
-      const argv = ['node', 'remedy', 'apply', target.manifest, '--root', root, '--state-dir', stateDir, '--format', flags.format, '--keep', flags.keep, '--host-name', target.host.name, '--host-vars', JSON.stringify(target.host.vars), '--source-commit', target.commit];
+      const argv = ['node', 'remedy', 'apply', target.manifest, '--root', root, '--state-dir', stateDir, '--format', flags.format, '--keep', flags.keep, '--wait', flags.wait, '--host-name', target.host.name, '--host-vars', JSON.stringify(target.host.vars), '--source-commit', target.commit];
+      if (flags.metricsFile) argv.push('--metrics-file', flags.metricsFile);
+      if (flags.logFile) argv.push('--log-file', flags.logFile, '--log-level', flags.logLevel ?? 'info');
       for (const g of target.host.groups) argv.push('--group', g);
       for (const v of flags.var) argv.push('--var', v);
       if (flags.detailedExitcodes) argv.push('--detailed-exitcodes');

@@ -14,6 +14,8 @@ export interface Schedule {
   metricsFile?: string;
   logFile?: string;
   stateDir?: string;
+  /** `remedy pull` instead of apply: `manifest` is then the repository URL, these are pull's own options. */
+  pull?: string[];
 }
 
 /** Where each flavour's files live on the managed system; `enabled` is the link `systemctl enable` makes. */
@@ -39,7 +41,7 @@ export function cadence(everySeconds: number): { cron: string; calendar: string 
 function header(s: Schedule, flavour: string): string[] {
   return [
     `# Managed by remedy (remedy schedule install${flavour}); remove with: remedy schedule remove --name ${s.name}`,
-    `# Applies ${s.manifest} every ${formatDuration(s.everySeconds)}, after a random delay below ${formatDuration(s.splaySeconds)};`,
+    `# ${s.pull ? 'Pulls and applies' : 'Applies'} ${s.manifest} every ${formatDuration(s.everySeconds)}, after a random delay below ${formatDuration(s.splaySeconds)};`,
     `# waits up to ${formatDuration(s.waitSeconds)} for a running apply (exit 75 if it is still running).`,
   ];
 }
@@ -48,8 +50,7 @@ function header(s: Schedule, flavour: string): string[] {
 function applyArgv(s: Schedule, withSplay: boolean): string[] {
   return [
     ...s.remedy,
-    'apply',
-    s.manifest,
+    ...(s.pull ? ['pull', s.manifest, ...s.pull] : ['apply', s.manifest]),
     ...(withSplay ? ['--splay', formatDuration(s.splaySeconds)] : []),
     '--wait',
     formatDuration(s.waitSeconds),
@@ -69,7 +70,7 @@ export function serviceUnit(s: Schedule): string {
   return [
     ...header(s, ' --systemd'),
     '[Unit]',
-    `Description=remedy apply ${escapeSpecifiers(s.manifest)}`,
+    `Description=remedy ${s.pull ? 'pull' : 'apply'} ${escapeSpecifiers(s.manifest)}`,
     '',
     '[Service]',
     'Type=oneshot',

@@ -29,6 +29,12 @@ interface InstallFlags extends ScheduleFlags {
   metricsFile?: string;
   logFile?: string;
   stateDir?: string;
+  pull?: boolean;
+  branch?: string;
+  manifest?: string;
+  inventory?: string;
+  host?: string;
+  onlyIfChanged?: boolean;
 }
 
 const TEXTFILE_COLLECTOR = '/var/lib/node_exporter/textfile_collector';
@@ -46,6 +52,12 @@ export function registerSchedule(program: Command, setExit: (code: number) => vo
     .option('--no-metrics', 'no metrics file')
     .option('--log-file <file>', 'structured logs of each run to FILE (the report always goes to syslog via logger)')
     .option('--state-dir <dir>', 'the state dir the scheduled runs use (default: /var/lib/remedy)')
+    .option('--pull', 'schedule `remedy pull` of the repository URL given instead of a manifest (with --branch, --manifest, -i, --host, --only-if-changed)')
+    .option('--branch <name>', 'with --pull: the branch to follow')
+    .option('--manifest <file>', 'with --pull: the manifest in the repository')
+    .option('-i, --inventory <file>', "with --pull: the repository's inventory")
+    .option('--host <name>', "with --pull: this host's name in the inventory")
+    .option('--only-if-changed', 'with --pull: do nothing when the commit did not move and the last run converged')
     .action(async (manifest: string, flags: InstallFlags) => {
       const s = scheduleOf(manifest, flags);
       setExit(await converge(s.name, installed(s, flags.systemd === true), flags, 'schedule install', s.manifest));
@@ -81,9 +93,15 @@ function installed(s: Schedule, systemd: boolean): ScheduleFiles {
 
 const REMOVED: ScheduleFiles = { cron: 'absent', service: 'absent', timer: 'absent', enabled: 'absent' };
 
+/** pull's own options for a scheduled pull. */
+function pullArgs(flags: InstallFlags): string[] {
+  const opt = (name: string, v: string | undefined) => (v === undefined ? [] : [name, v]);
+  return [...opt('--branch', flags.branch), ...opt('--manifest', flags.manifest), ...opt('-i', flags.inventory), ...opt('--host', flags.host), ...(flags.onlyIfChanged ? ['--only-if-changed'] : [])];
+}
+
 function scheduleOf(manifest: string, flags: InstallFlags): Schedule {
-  const abs = path.resolve(manifest);
-  if (!fs.existsSync(abs)) throw usage(`the manifest ${abs} does not exist`, 'give the manifest that the schedule will apply');
+  const abs = flags.pull ? manifest : path.resolve(manifest);
+  if (!flags.pull && !fs.existsSync(abs)) throw usage(`the manifest ${abs} does not exist`, 'give the manifest that the schedule will apply (or a repository URL with --pull)');
   const everySeconds = durationFlag('--every', flags.every);
   if (!cadence(everySeconds)) throw usage(`--every ${flags.every} does not divide an hour or a day evenly`, 'use 1m to 30m that divide 60 (5m, 10m, 15m, 30m), 1h to 12h that divide 24, or 1d');
   const name = nameOf(manifest, flags);
@@ -97,13 +115,14 @@ function scheduleOf(manifest: string, flags: InstallFlags): Schedule {
     metricsFile: flags.metrics ? absolute('--metrics-file', flags.metricsFile ?? `${TEXTFILE_COLLECTOR}/remedy-${name}.prom`) : undefined,
     logFile: flags.logFile === undefined ? undefined : absolute('--log-file', flags.logFile),
     stateDir: flags.stateDir === undefined ? undefined : absolute('--state-dir', flags.stateDir),
+    pull: flags.pull ? pullArgs(flags) : undefined,
   };
 }
 
 function nameOf(manifest: string | undefined, flags: ScheduleFlags): string {
   if (flags.name === undefined && manifest === undefined) throw usage('schedule remove needs the schedule name', 'pass --name NAME, or the manifest it applies');
   // cron ignores /etc/cron.d files whose names have other characters (a dot, for one).
-  const name = flags.name ?? path.basename(manifest!).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '-');
+  const name = flags.name ?? path.basename(manifest!.replace(/\/+$/, '')).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '-');
   if (!NAME.test(name)) throw usage(`--name ${name} is not a valid schedule name`, 'use letters, digits, - and _ only: cron ignores other file names in /etc/cron.d');
   return name;
 }

@@ -24,6 +24,8 @@ export interface FleetFlags {
   forks?: string;
   serial?: string;
   html?: string;
+  /** plan --out: not for a fleet (yet). */
+  out?: string;
   root?: string;
   var: string[];
   only: string[];
@@ -267,6 +269,7 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
   const forks = Number(flags.forks ?? 20);
   if (!Number.isInteger(forks) || forks < 1) diagnostics.push({ severity: 'error', summary: `--forks ${flags.forks} is not a whole number of hosts`, hint: 'give 1 or more, e.g. --forks 20' });
   if (!fs.existsSync(manifest)) diagnostics.push({ severity: 'error', summary: `manifest ${manifest} does not exist`, hint: 'give the manifest file to run on the hosts' });
+  if (flags.out !== undefined) diagnostics.push({ severity: 'error', summary: 'plan --out is not supported with -i: a saved plan is one host\'s', hint: 'apply with -i (each host plans again under its own lock and applies only what it planned), or save a plan per host without -i' });
   if (diagnostics.length > 0) throw new DiagnosticsError(diagnostics);
   const code = bundle();
   const payload = manifestFolder(manifest);

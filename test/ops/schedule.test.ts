@@ -133,3 +133,17 @@ verifyTest('systemd-analyze verify accepts the units (default bin: this node and
     expect({ code: res.status, stderr: res.stderr }).toEqual({ code: 0, stderr: '' });
   }
 });
+
+test('--pull schedules `remedy pull URL` with its options, and the scheduled command line is one pull accepts', async () => {
+  const url = 'https://git.example.org/ops/site.git';
+  const res = await schedule('install', url, '--pull', '--branch', 'prod', '--manifest', 'web.yml', '-i', 'inventory.yml', '--only-if-changed', '--every', '30m', '--bin', BIN);
+  expect(res.code).toBe(0);
+  const cron = read('etc/cron.d/remedy-site');
+  expect(cron).toContain('# Pulls and applies https://git.example.org/ops/site.git every 30m');
+  const line = cron.split('\n').find((l) => l.startsWith('*/30'))!;
+  expect(line).toBe(`*/30 * * * * root ${BIN} pull ${url} --branch prod --manifest web.yml -i inventory.yml --only-if-changed --splay 15m --wait 5m --metrics-file /var/lib/node_exporter/textfile_collector/remedy-site.prom 2>&1 | logger -t remedy-site`);
+  // Every option of that line is one pull parses (it fails only at the fetch: there is no such server).
+  const argv = line.replace(/^.* root \S+ pull /, '').replace(/ 2>&1.*$/, '').split(' ');
+  const run = await runCli(['pull', ...argv.map((a) => (a === url ? 'file:///nonexistent/repo.git' : a)).map((a) => (a === '15m' ? '0' : a)), '--root', root, '--state-dir', path.join(dir, 'state')]);
+  expect(run.stderr).toContain('git clone file:///nonexistent/repo.git failed');
+});
