@@ -3,14 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError } from '../engine/diagnostics';
-
-interface AgentRequest {
-  command: 'plan' | 'apply' | 'check' | 'history' | 'rollback';
-  /** For plan, apply and check: the manifest's path in the request's folder. */
-  manifest?: string;
-  files: { path: string; mode: number; b64: string }[];
-  args: string[];
-}
+import type { AgentRequest } from '../fleet/push';
 
 /**
  * `remedy agent` (hidden): what a fleet controller runs on each host over ssh. stdin is

@@ -1,9 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticsError } from '../engine/diagnostics';
-import { makePlan } from '../run/run';
 import { stateDirOf } from '../engine/state-dir';
-import { checkout, defaultHost, pullDir, restoreLastGood, writeLast } from '../fleet/pull';
 import { durationFlag } from './cron';
 
 interface PullFlags {
@@ -51,6 +49,9 @@ export function registerPull(program: Command, run: (argv: string[]) => Promise<
     .option('--log-file <file>', 'structured logs of the apply to FILE')
     .option('--log-level <level>', 'with --log-file: debug, info, warn, error or silent')
     .action(async (repo: string, flags: PullFlags) => {
+      // Loaded here: registering the command must not load git handling for every other command.
+      const { checkout, defaultHost, pullDir, restoreLastGood, writeLast } = require('../fleet/pull') as typeof import('../fleet/pull');
+      const { makePlan } = require('../run/run') as typeof import('../run/run');
       if (flags.splay !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * durationFlag('--splay', flags.splay!) * 1000)));
       const root = path.resolve(flags.root);
       const stateDir = stateDirOf({ root, stateDir: flags.stateDir });

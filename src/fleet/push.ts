@@ -140,6 +140,7 @@ async function ensureProgram(target: SshTarget, root: string, program: Program, 
 /** What `remedy agent` on a host gets on stdin. */
 export interface AgentRequest {
   command: string;
+  /** For plan, apply and check: the manifest's path in the request's folder. */
   manifest?: string;
   files: PayloadFile[];
   args: string[];
