@@ -7,6 +7,7 @@ import type { FileModel } from '../../src/engine/types';
 import { editLine, lineKind, type LineSpec } from '../../src/resources/line';
 import { describeKindFixtures, testEditIsIdempotent } from '../helpers/kind-fixtures';
 import { noMachine } from '../helpers/machine';
+import { expectFoldAgrees } from '../helpers/parsed-fold';
 import { refusal } from '../helpers/refusal';
 
 const PHP_INI = ['[PHP]', 'memory_limit = 128M', 'max_execution_time = 30', 'extension=mysqli', 'extension=gd', '', '[Date]', ';date.timezone =', ''].join('\n');
@@ -309,41 +310,7 @@ describe('line: a run of edits folded on one file equals the edits applied one b
     { match: '^(a) = (\\d)$', line: '\\1 = \\2', backrefs: true, multiple: true },
     { line: 'A = 2', match: '(?i)^a = ' , multiple: true },
   );
-  const outcome = (f: () => { text?: string; reason: string }) => {
-    try {
-      return f();
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  };
-
-  const foldAgrees = (maxLines: number, maxEdits: number, numRuns: number) => {
-    const parsed = lineKind.parsedFold!;
-    fc.assert(
-      fc.property(fileOf(maxLines), fc.array(spec, { minLength: 1, maxLength: maxEdits }), (start, specs) => {
-        let expected = start;
-        let doc = parsed.open({ type: 'file', content: start })!;
-        for (const s of specs) {
-          const one = outcome(() => editLine(expected, s));
-          const folded = outcome(() => {
-            const out = parsed.edit(doc, s);
-            doc = out.doc;
-            return { reason: out.reason };
-          });
-          if ('error' in one) {
-            // A refusal comes before any change: the fold goes on with the next edit.
-            expect(folded).toEqual(one);
-            continue;
-          }
-          expect(folded).toEqual({ reason: one.reason });
-          expected = one.text!;
-        }
-        const closed = parsed.close(doc);
-        expect(closed.type === 'file' && closed.content).toBe(expected);
-      }),
-      { numRuns },
-    );
-  };
+  const foldAgrees = (maxLines: number, maxEdits: number, numRuns: number) => expectFoldAgrees(lineKind, editLine, fileOf(maxLines), fc.array(spec, { minLength: 1, maxLength: maxEdits }), numRuns);
 
   test('for short files and runs', () => foldAgrees(12, 8, 3000));
   // Past 64 + 4 x sqrt(lines) changed lines, the sorted index of the lines is made again.
