@@ -9,6 +9,8 @@ export interface RunMetrics {
   success: boolean;
   resources: { changed: number; unchanged: number; failed: number };
   driftFiles: number;
+  /** The git commit of the manifest (remedy pull). */
+  commit?: string;
 }
 
 /** What a run learned, as far as it got: no plan after a manifest error, no result for a check. */
@@ -31,6 +33,7 @@ export function applyMetrics(manifest: string, { plan, result }: RunRecord, star
     success: result !== undefined && failed === 0 && !verifyFailed,
     resources: { changed: result?.changed ?? 0, unchanged: result ? result.outcomes.length - result.changed - failed : 0, failed },
     driftFiles: plan ? driftFiles(plan) : 0,
+    commit: plan?.commit,
   };
 }
 
@@ -66,6 +69,7 @@ export function renderMetrics(m: RunMetrics): string {
       samples: (['changed', 'unchanged', 'failed'] as const).map((state) => ({ labels: { state }, value: m.resources[state] })),
     },
     { name: 'remedy_drift_files', help: 'Files whose bytes were changed outside remedy since it last wrote them.', samples: [{ value: m.driftFiles }] },
+    ...(m.commit ? [{ name: 'remedy_manifest_commit_info', help: 'The git commit the last run applied (remedy pull), as a label; always 1.', samples: [{ labels: { commit: m.commit }, value: 1 }] }] : []),
   ];
   return gauges.map((g) => renderGauge(g, m.manifest)).join('');
 }

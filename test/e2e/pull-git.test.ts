@@ -58,8 +58,11 @@ describeWithGit('remedy pull from a real bare repository', () => {
     const runs = path.join(dir, 'root/var/lib/remedy/runs');
     const record = JSON.parse(fs.readFileSync(path.join(runs, fs.readdirSync(runs).sort().pop()!), 'utf8'));
     expect(record.commit).toBe(first);
-    commit({ 'site.yml': site('two') }, 'second');
-    expect(pull().status).toBe(2);
+    const metrics = path.join(dir, 'remedy.prom');
+    const second = commit({ 'site.yml': site('two') }, 'second');
+    expect(pull('--metrics-file', metrics).status).toBe(2);
+    expect(fs.readFileSync(metrics, 'utf8')).toContain(`remedy_manifest_commit_info{manifest="${path.join(dir, 'root/var/lib/remedy/pull')}`);
+    expect(fs.readFileSync(metrics, 'utf8')).toMatch(new RegExp(`remedy_manifest_commit_info\\{manifest="[^"]+",commit="${second}"\\} 1`));
     expect(motd()).toBe('Welcome\none (frontend web)\ntwo (frontend web)\n');
   }, 120_000);
 
