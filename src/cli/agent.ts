@@ -18,7 +18,10 @@ export function registerAgent(program: Command, run: (argv: string[]) => Promise
     .action(async () => {
       const request = JSON.parse(fs.readFileSync(0, 'utf8')) as AgentRequest;
       if (!['plan', 'apply', 'check', 'history', 'rollback'].includes(request.command)) throw new DiagnosticsError([{ severity: 'error', summary: `agent: unknown command ${request.command}` }]);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-agent-'));
+      if (request.folder !== undefined && !path.isAbsolute(request.folder)) throw new DiagnosticsError([{ severity: 'error', summary: `agent: the folder ${request.folder} is not absolute` }]);
+      // A saved fleet plan keeps its folder (its manifest digest is checked again at apply); anything else runs in a temp dir.
+      const dir = request.folder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-agent-'));
+      if (request.folder) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       try {
         for (const f of request.files) {
           const target = path.resolve(dir, f.path);
@@ -30,7 +33,7 @@ export function registerAgent(program: Command, run: (argv: string[]) => Promise
         // The inner run set the exit code; this command's own would overwrite it.
         setExit(Number(process.exitCode ?? 0));
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (!request.folder) fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 }

@@ -24,7 +24,7 @@ export interface FleetFlags {
   forks?: string;
   serial?: string;
   html?: string;
-  /** plan --out: not for a fleet (yet). */
+  /** plan --out: the fleet plan file (each host keeps its own saved plan). */
   out?: string;
   root?: string;
   var: string[];
@@ -142,6 +142,8 @@ export interface AgentRequest {
   command: string;
   /** For plan, apply and check: the manifest's path in the request's folder. */
   manifest?: string;
+  /** Where to keep the request's folder (a saved fleet plan); without it, a temp dir that goes. */
+  folder?: string;
   files: PayloadFile[];
   args: string[];
 }
@@ -270,21 +272,29 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
   const forks = Number(flags.forks ?? 20);
   if (!Number.isInteger(forks) || forks < 1) diagnostics.push({ severity: 'error', summary: `--forks ${flags.forks} is not a whole number of hosts`, hint: 'give 1 or more, e.g. --forks 20' });
   if (!fs.existsSync(manifest)) diagnostics.push({ severity: 'error', summary: `manifest ${manifest} does not exist`, hint: 'give the manifest file to run on the hosts' });
-  if (flags.out !== undefined) diagnostics.push({ severity: 'error', summary: 'plan --out is not supported with -i: a saved plan is one host\'s', hint: 'apply with -i (each host plans again under its own lock and applies only what it planned), or save a plan per host without -i' });
+  const saved = command === 'apply' ? readFleetPlan(manifest) : undefined;
   if (diagnostics.length > 0) throw new DiagnosticsError(diagnostics);
   const code = bundle();
-  const payload = manifestFolder(manifest);
+  const payload = saved ? [] : manifestFolder(manifest);
+  const planId = flags.out !== undefined ? createHash('sha256').update(`${Date.now()} ${process.pid} ${Math.random()}`).digest('hex').slice(0, 16) : undefined;
   const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remedy-ssh-'));
   fs.chmodSync(controlDir, 0o700);
   try {
     const programs = programsFor(code);
-    const request = (h: InventoryHost) => (root: string) => ({ command, manifest: path.basename(manifest), files: payload, args: agentArgs(command, h, { ...flags, root }) });
+    const request = (h: InventoryHost) => (root: string): AgentRequest => {
+      if (saved) return { command, files: [], args: [savedPlanPath(root, saved.planId), '--root', root, '--format', 'json', '--detailed-exitcodes', '--no-color'] };
+      const folder = planId === undefined ? undefined : path.posix.dirname(savedPlanPath(root, planId));
+      return { command, manifest: path.basename(manifest), files: payload, folder, args: [...agentArgs(command, h, { ...flags, root }), ...(folder ? ['--out', savedPlanPath(root, planId!)] : [])] };
+    };
+    const planned = (h: InventoryHost) => !saved || saved.hosts.some((x) => x.name === h.name && (x.status === 'changed' || x.status === 'in-sync'));
+    const notPlanned = (h: InventoryHost): HostResult => ({ name: h.name, status: 'failed', seconds: 0, message: `the saved fleet plan has no plan for ${h.name}; plan it again with plan --out -i` });
     const progress = progressLine(hosts.length);
-    const one = async (h: InventoryHost) => progress(await onHost(h, programs, path.join(controlDir, String(hosts.indexOf(h))), flags.root, request(h), hostOutcome));
+    const one = async (h: InventoryHost) => progress(planned(h) ? await onHost(h, programs, path.join(controlDir, String(hosts.indexOf(h))), flags.root, request(h), hostOutcome) : notPlanned(h));
     const results = await rollout(hosts, command === 'apply' ? batchSizes(flags.serial, hosts.length) : undefined, forks, one);
     const report = { command, manifest, inventory: flags.inventory, results };
     process.stdout.write(renderFleet(report, flags.format, flags.color));
     if (flags.html !== undefined) writeHtml(flags.html, report);
+    if (planId !== undefined) writeFleetPlan(flags.out!, { format: FLEET_PLAN_FORMAT, planId, manifest: path.resolve(manifest), inventory: path.resolve(flags.inventory), hosts: results.map((r) => ({ name: r.name, status: r.status })) });
     return command === 'check' ? checkExit(results) : fleetExit(results, flags.detailedExitcodes === true);
   } finally {
     fs.rmSync(controlDir, { recursive: true, force: true });
@@ -310,6 +320,39 @@ async function rollout(hosts: InventoryHost[], batches: number[] | undefined, fo
     }
   }
   return results;
+}
+
+/** A saved fleet plan: which hosts planned, and the id under which each keeps its own saved plan. */
+interface FleetPlan {
+  format: typeof FLEET_PLAN_FORMAT;
+  planId: string;
+  manifest: string;
+  inventory: string;
+  hosts: { name: string; status: HostResult['status'] }[];
+}
+
+const FLEET_PLAN_FORMAT = 'remedy-fleet-plan-1';
+
+/** Where a host keeps the saved plan of a fleet plan, with the manifest folder it was made from (its digest is checked again at apply). */
+function savedPlanPath(root: string, planId: string): string {
+  return `${root.replace(/\/+$/, '')}/var/lib/remedy/plans/${planId}/plan.json`;
+}
+
+/** The fleet plan `apply FILE -i` was given, or undefined when FILE is a manifest. */
+function readFleetPlan(file: string): FleetPlan | undefined {
+  try {
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as FleetPlan;
+    return doc?.format === FLEET_PLAN_FORMAT ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeFleetPlan(file: string, plan: FleetPlan): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(temp, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(temp, file);
+  process.stderr.write(`Saved the fleet plan to ${file}: each host keeps its own plan. Apply exactly these plans with: remedy apply ${file} -i ${plan.inventory}\n`);
 }
 
 /** The page is written whole or not at all (a temp file renamed over it). */

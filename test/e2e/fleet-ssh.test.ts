@@ -89,6 +89,27 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(fs.readFileSync(path.join(hosts[1].root, 'etc/motd'), 'utf8')).toBe('Welcome\nManaged by remedy\n');
   }, 120_000);
 
+  test('plan --out FILE -i saves each host\'s plan; apply FILE -i applies exactly those, and a host whose file changed since refuses', () => {
+    const saved = path.join(dir, 'fleet-plan.json');
+    const planned = remedy(['plan', '--out', saved]);
+    expect(planned.status).toBe(2);
+    expect(planned.stdout).toMatch(/web1\s+changed/);
+    const doc = JSON.parse(fs.readFileSync(saved, 'utf8'));
+    expect(doc.hosts.map((h: { name: string; status: string }) => `${h.name} ${h.status}`)).toEqual(['web1 changed', 'web2 in-sync', 'web3 in-sync']);
+    expect(fs.statSync(saved).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(path.join(hosts[0].root, `var/lib/remedy/plans/${doc.planId}/plan.json`))).toBe(true);
+    const applySaved = () => spawnSync(process.execPath, [bin, 'apply', saved, '-i', path.join(dir, 'inventory.yml'), '--no-color', '--detailed-exitcodes'], { encoding: 'utf8', timeout: 120_000 });
+    fs.writeFileSync(path.join(hosts[0].root, 'etc/motd'), 'Welcome, edited by hand\n');
+    const stale = applySaved();
+    expect(stale.status).toBe(4);
+    expect(stale.stdout).toMatch(/web1\s+FAILED\s.*stale/);
+    expect(fs.readFileSync(path.join(hosts[0].root, 'etc/motd'), 'utf8')).toBe('Welcome, edited by hand\n');
+    fs.writeFileSync(path.join(hosts[0].root, 'etc/motd'), 'Welcome\n');
+    const applied = applySaved();
+    expect(applied.status).toBe(2);
+    expect(fs.readFileSync(path.join(hosts[0].root, 'etc/motd'), 'utf8')).toBe('Welcome\nManaged by remedy\n');
+  }, 120_000);
+
   test('--serial 1 stops after the failing canary and names the hosts it did not touch', () => {
     const before = hosts.map((h) => fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'site/site.yml'), "resources:\n  - id: motd\n    type: line\n    path: /etc/motd\n    line: canary\n  - id: broken-on-web1\n    type: exec\n    command: ['false']\n    when: host.name == 'web1'\n");

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { renderHtml } from '../../src/fleet/html';
-import { fleetExit, runFleet } from '../../src/fleet/push';
+import { fleetExit } from '../../src/fleet/push';
 import { diffGroups, renderFleet, type FleetReport, type HostResult } from '../../src/fleet/report';
 import { tempRoot } from '../helpers/tree';
 
@@ -29,14 +29,6 @@ describe('fleet reports', () => {
     expect(human).toContain('Hosts: 2 changed, 1 in sync, 1 failed, 1 unreachable.');
     expect(renderFleet(report, 'markdown', false)).toContain('| `db1` | FAILED | 0.70 |');
     expect(JSON.parse(renderFleet(report, 'json', false)).hosts.map((h: HostResult) => h.status)).toEqual(['changed', 'changed', 'in-sync', 'failed', 'unreachable']);
-  });
-
-  test('plan --out with -i is refused before any host is contacted', async () => {
-    const dir = tempRoot('remedy-fleet-out-');
-    fs.writeFileSync(path.join(dir, 'hosts'), 'web1 ansible_host=192.0.2.1\n');
-    await expect(runFleet('plan', __filename, { inventory: path.join(dir, 'hosts'), out: path.join(dir, 'plan.json'), var: [], only: [], format: 'human', color: false })).rejects.toThrow('plan --out is not supported with -i');
-    expect(fs.existsSync(path.join(dir, 'plan.json'))).toBe(false);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('exit codes fold over hosts: 2 changes, 4 failures, 8 unreachable; plain 1', () => {
