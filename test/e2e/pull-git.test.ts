@@ -77,6 +77,14 @@ describeWithGit('remedy pull from a real bare repository', () => {
     expect(motd()).toBe('Welcome\ntwo (frontend web)\n');
   }, 120_000);
 
+  test('--verify-commit refuses an unsigned commit, and writes nothing', () => {
+    const before = motd();
+    const run = pull('--verify-commit');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/commit [0-9a-f]{12} has no good signature/);
+    expect(motd()).toBe(before);
+  }, 120_000);
+
   test('a commit whose manifest does not load is refused: nothing written, the last good commit stays', () => {
     const before = motd();
     const good = git(['rev-parse', 'HEAD'], path.join(dir, 'work'));
