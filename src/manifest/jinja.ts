@@ -192,13 +192,16 @@ export function renderTemplate(file: string, folder: string, scope: TemplateScop
     getSource(name: string) {
       const full = path.resolve(folder, name);
       const shown = path.relative(folder, full);
+      // Outside by its name is refused before the file is looked for: the error never says what exists out there.
+      const outside = () => refuse(new JinjaError(`${name} is outside the manifest's folder ${folder}`, "keep templates in the manifest's folder or below it (templates/); include them by that path"));
+      if (!isInside(path.resolve(folder), full)) outside();
       let real = '';
       try {
         real = fs.realpathSync(full);
       } catch {
         refuse(new JinjaError(`${name} does not exist (looked for ${full})`, "give templates and their includes relative to the manifest's folder"));
       }
-      if (!isInside(realFolder, real)) refuse(new JinjaError(`${name} is outside the manifest's folder ${folder}`, "keep templates in the manifest's folder or below it (templates/); include them by that path"));
+      if (!isInside(realFolder, real)) outside();
       const src = fs.readFileSync(real, 'utf8');
       let tree: AstNode | undefined;
       try {
