@@ -106,10 +106,14 @@ function ansibleTasks(edits, root) {
   });
 }
 
-/** JSON is YAML: the playbook is written as JSON. */
+/** JSON is YAML: the playbook is written as JSON. `root` may be a Jinja expression (a host var). */
+function ansiblePlaybook(edits, root, hosts, extra = {}) {
+  return JSON.stringify([{ hosts, gather_facts: false, ...extra, tasks: ansibleTasks(edits, root) }], null, 1) + '\n';
+}
+
 function ansibleFiles(edits, root, dir, gatherFacts) {
-  const play = { hosts: 'localhost', connection: 'local', gather_facts: gatherFacts, tasks: ansibleTasks(edits, root) };
-  return { [path.join(dir, gatherFacts ? 'playbook-facts.yml' : 'playbook.yml')]: JSON.stringify([play], null, 1) + '\n' };
+  const play = ansiblePlaybook(edits, root, 'localhost', { connection: 'local', gather_facts: gatherFacts });
+  return { [path.join(dir, gatherFacts ? 'playbook-facts.yml' : 'playbook.yml')]: play };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -123,4 +127,4 @@ function shQuote(s) {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-module.exports = { remedyManifest, sedScript, cfengineFiles, puppetFiles, ansibleFiles, shQuote };
+module.exports = { remedyManifest, sedScript, cfengineFiles, puppetFiles, ansibleFiles, ansiblePlaybook, shQuote };

@@ -50,6 +50,26 @@ function shapesTable({ fixed, shapes }) {
   return lines.join('\n');
 }
 
+function fleetTable(fleet) {
+  if (fleet.skipped) return `Fleet tasks skipped: ${fleet.skipped}`;
+  const lines = [
+    `Fleet tasks (simulated hosts: one real sshd each on 127.0.0.1, on this same machine; forks ${fleet.forks} for every tool; each timed run starts with no ssh connection open; controller memory = peak sum of PSS over the controller's processes):`,
+    '',
+    '| task | tool | median | runs | per host | remedy is N x faster | controller peak |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of fleet.results) {
+    const remedy = fleet.results.find((x) => x.task === r.task && x.tool === 'remedy' && x.median !== undefined);
+    if (r.median === undefined) {
+      lines.push(`| ${r.task} | ${r.tool} | ${r.error ? `error: ${firstLine(r.error)}` : `skipped: ${r.skip}`} | | | | |`);
+      continue;
+    }
+    const vsRemedy = remedy && r.tool !== 'remedy' ? ratio(r.median / remedy.median) : '';
+    lines.push(`| ${r.task} | ${r.tool} | ${seconds(r.median)} | ${r.runs} | ${seconds(r.median / r.hosts)} | ${vsRemedy} | ${r.peakMiB.toFixed(0)} MiB |`);
+  }
+  return lines.join('\n');
+}
+
 function importTable(costs, title) {
   const lines = [`${title}: ${costs.uptimeMs.toFixed(0)} ms in all (with the timing hook); remedy's own ${costs.ownModules} modules ${costs.ownSelfMs.toFixed(1)} ms (self)`, '', '| module | load ms (inclusive) | required by |', '| --- | ---: | --- |'];
   const shown = costs.rows.filter((x) => x.ms >= 0.5);
@@ -67,17 +87,18 @@ function header(env) {
   return [`Run ${env.date} on ${env.cpus} x ${env.cpuModel}; load average ${load(env.loadBefore)} before, ${load(env.loadAfter)} after.`, `Timer: ${env.timer}; ${caCerts}. ${versions}.`].join('\n');
 }
 
-function report({ env, results, curve, shapes, imports }) {
+function report({ env, results, curve, shapes, fleet, imports }) {
   const parts = [header(env), mainTable(results)];
   if (curve) parts.push(curveTable(curve.byEdits, 'Edit count (one file of the largest size):'), curveTable(curve.bySize, 'File size (a fixed number of edits):'));
   if (shapes) parts.push(shapesTable(shapes));
+  if (fleet) parts.push(fleetTable(fleet));
   parts.push(importTable(imports.version, '`remedy --version` imports'), importTable(imports.convergedApply, 'Converged seed apply imports (the modules of the bundle, loaded one by one from dist/)'));
   const markdown = parts.join('\n\n') + '\n';
   process.stdout.write(markdown);
   const dir = path.join(repo, '.cache', 'bench');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'results.md'), markdown);
-  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ env, results, curve, shapes, imports }, null, 1) + '\n');
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ env, results, curve, shapes, fleet, imports }, null, 1) + '\n');
   console.error(`bench: results kept in ${path.relative(process.cwd(), path.join(dir, 'results.md'))} and results.json`);
 }
 

@@ -14,6 +14,7 @@
 //   --no-hyperfine     time with the node fallback even when hyperfine is installed
 //   --no-curve         skip the curve; --keep keeps the temp workspace
 //   --shapes a,b       only these scaling shapes (see shapes.js); --no-shapes skips them
+//   --fleet-sizes a,b  hosts of each fleet task (default 20,100; see fleet.js); --no-fleet skips them
 // NODE_EXTRA_CA_CERTS is unset for every tool and the floor alike: Node 20 parses that
 // bundle at each start, which a cron job on a server does not pay (docs/performance.md).
 const { spawnSync } = require('node:child_process');
@@ -24,6 +25,7 @@ const { importCosts } = require('./imports');
 const { median, peakRssMiB, runOrThrow, timeCommand } = require('./measure');
 const { report } = require('./report');
 const { makeJob, setUp } = require('./jobs');
+const { benchFleet } = require('./fleet');
 const { benchShapes } = require('./shapes');
 const { allTasks, curveTasks } = require('./tasks');
 const { availableTools, ensurePackages, hasBinary, remedyBin, repo } = require('./tools');
@@ -54,6 +56,10 @@ function parseOptions(argv) {
     shapes: !argv.includes('--no-shapes'),
     shapeNames: list('--shapes'),
     shapeSizes: quick ? [250, 500, 1000, 2000] : [1250, 2500, 5000, 10_000],
+    fleet: !argv.includes('--no-fleet'),
+    fleetSizes: (list('--fleet-sizes') ?? (quick ? ['3'] : ['20', '100'])).map(Number),
+    fleetMinRuns: quick ? 1 : 3,
+    fleetMaxRuns: quick ? 2 : 10,
     keep: argv.includes('--keep'),
   };
 }
@@ -181,7 +187,7 @@ function toolVersions(tools) {
   return versions;
 }
 
-function main() {
+async function main() {
   const caCertsWasSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
   delete process.env.NODE_EXTRA_CA_CERTS;
   const opts = parseOptions(process.argv.slice(2));
@@ -195,13 +201,18 @@ function main() {
     for (const task of tasks) benchTask(task, tools, results, ws, opts, machine);
     const curve = opts.curve ? benchCurve(ws, opts, machine) : undefined;
     const shapes = opts.shapes ? benchShapes(ws, remedyApply, machine, { sizes: opts.shapeSizes, names: opts.shapeNames }) : undefined;
+    const seeds = allTasks(machine.realFiles).filter((t) => t.name === 'seed-drifted' || t.name === 'seed-converged');
+    const fleet = opts.fleet ? await benchFleet(ws, opts, machine, seeds) : undefined;
     const imports = benchImports(ws, machine.realFiles);
     const env = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadBefore: startLoad, loadAfter: os.loadavg(), timer: machine.timer, caCertsWasSet, versions: toolVersions(tools), options: opts };
-    report({ env, results, curve, shapes, imports });
+    report({ env, results, curve, shapes, fleet, imports });
   } finally {
     if (opts.keep) console.error(`bench: workspace kept in ${ws}`);
     else fs.rmSync(ws, { recursive: true, force: true });
   }
 }
 
-main();
+main().catch((e) => {
+  console.error(`bench: ${e.stack ?? e}`);
+  process.exitCode = 1;
+});
