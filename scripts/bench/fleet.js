@@ -189,7 +189,7 @@ async function benchFleet(ws, opts, machine, seedTasks) {
     const hosts = [];
     for (let i = 1; i <= size; i++) hosts.push(await harness.newHost(dir, `web${i}`));
     try {
-      await Promise.all(hosts.map((h) => harness.startSshd(dir, h)));
+      await Promise.all(hosts.map((h) => harness.startSshd(dir, h, { plainShell: true })));
       const inventory = harness.writeInventory(dir, hosts);
       for (const seed of seedTasks) {
         const task = { ...seed, name: `fleet-${size}-${seed.converged ? 'converged' : 'drifted'}`, title: `${size} hosts, ${seed.title}` };

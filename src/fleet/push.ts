@@ -113,11 +113,33 @@ interface Program {
   suffix: string;
 }
 
-/** The bundle exports the CLI's main (bin/remedy.js runs it the same way). */
-const BUNDLE_START = 'require(process.argv[1]).main(["node", "remedy"].concat(process.argv.slice(2)))';
+/** What the host's run exits with when it cannot start there (no node >= 20 or no bundle): the controller then probes. */
+const CANNOT_START = 86;
+/** ...and what a shell exits with when `node` is there but cannot run (126) or is not found (127). */
+const NOT_STARTED = new Set([CANNOT_START, 126, 127]);
+
+/**
+ * Starts the bundle under the host's node, as src/cli/start.ts does locally: through a
+ * vm.Script with V8's code cache, which each host makes for its own node version after
+ * its first run (beside the bundle), so later runs skip compiling. A node older than 20
+ * exits CANNOT_START before it reads the bundle.
+ */
+const BUNDLE_START = [
+  `if (+process.versions.node.split('.')[0] < 20) process.exit(${CANNOT_START});`,
+  "const fs = require('fs'), f = process.argv[1], cache = f + '.' + process.version + '.cache';",
+  'let data; try { data = fs.readFileSync(cache); } catch {}',
+  "const s = new (require('vm').Script)('(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(f, 'utf8') + '\\n})', { filename: f, cachedData: data });",
+  "process.on('exit', () => { if (data && !s.cachedDataRejected) return; try { const t = cache + '.' + process.pid; fs.writeFileSync(t, s.createCachedData(), { mode: 0o600 }); fs.renameSync(t, cache); } catch {} });",
+  "const m = { exports: {} }; s.runInThisContext()(m.exports, require('module').createRequire(f), m, f, require('path').dirname(f));",
+  "m.exports.main(['node', 'remedy'].concat(process.argv.slice(2)));",
+].join(' ');
 
 function bundleProgram(code: { bytes: Buffer; sha256: string }): Program {
   return { ...code, suffix: '.js', start: (p) => `node -e ${shellQuote(BUNDLE_START)} ${shellQuote(p)}` };
+}
+
+function programPath(root: string, program: Program): string {
+  return `${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${program.sha256}${program.suffix}`;
 }
 
 /** The machine names `uname -m` prints for this controller's architecture. */
@@ -125,12 +147,15 @@ function controllerArch(): string {
   return ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch] ?? process.arch;
 }
 
-/** Uploads the program to `<root>/var/lib/remedy/bin/<sha256><suffix>` unless it is there; checked on arrival. */
+/** Programs kept on a host (by mtime): the new one and two before it, for controllers of other versions still running there. */
+const PROGRAMS_KEPT = 3;
+
+/** Uploads the program to `<root>/var/lib/remedy/bin/<sha256><suffix>` unless it is there; checked on arrival; older ones pruned. */
 async function ensureProgram(target: SshTarget, root: string, program: Program, present: boolean): Promise<{ path: string; problem?: Omit<HostResult, 'name' | 'seconds'> }> {
-  const remote = `${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${program.sha256}${program.suffix}`;
+  const remote = programPath(root, program);
   if (present) return { path: remote };
   const dir = path.posix.dirname(remote);
-  const upload = `set -e; d=${shellQuote(dir)}; mkdir -p "$d"; chmod 700 ${shellQuote(path.posix.dirname(dir))} "$d"; t="$d/.upload.$$"; cat > "$t"; [ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${program.sha256} ] || { rm -f "$t"; echo 'remedy arrived damaged' >&2; exit 3; }; chmod 700 "$t"; mv "$t" ${shellQuote(remote)}`;
+  const upload = `set -e; d=${shellQuote(dir)}; mkdir -p "$d"; chmod 700 ${shellQuote(path.posix.dirname(dir))} "$d"; t="$d/.upload.$$"; cat > "$t"; [ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${program.sha256} ] || { rm -f "$t"; echo 'remedy arrived damaged' >&2; exit 3; }; chmod 700 "$t"; mv "$t" ${shellQuote(remote)}; cd "$d"; ls -t | grep -E '^[0-9a-f]{64}(\\.js)?$' | tail -n +${PROGRAMS_KEPT + 1} | while read -r old; do rm -f "$old" "$old".*.cache; done`;
   const sent = await sshRun(target, upload, program.bytes, RUN_TIMEOUT_MS);
   if (sent.code === SSH_FAILED) return { path: remote, problem: { status: 'unreachable', message: firstLine(sent.stderr) } };
   if (sent.code !== 0) return { path: remote, problem: { status: 'failed', message: `uploading remedy failed: ${firstLine(sent.stderr)}` } };
@@ -156,18 +181,27 @@ export interface Programs {
 type Outcome = Omit<HostResult, 'name' | 'seconds'>;
 
 /**
- * One host, one agent request: connect (the probe), put remedy there if missing (the
- * bundle, or the self-contained executable without a usable node), run the agent.
- * `answer` turns what the agent printed into the host's outcome.
+ * One host, one agent request. Usually one round trip: the agent runs when the bundle and
+ * a node >= 20 are there. Else the probe (its node, its machine, what is there), remedy
+ * put there (the bundle, or the self-contained executable without a usable node), and
+ * the agent. `answer` turns what the agent printed into the host's outcome.
  */
 export async function onHost(host: InventoryHost, programs: Programs, controlPath: string, defaultRoot: string | undefined, request: (root: string) => AgentRequest, answer: (code: number, stdout: string, stderr: string) => Outcome): Promise<HostResult> {
   const started = Date.now();
   const target = sshTarget(host, controlPath);
   const done = (r: Outcome): HostResult => ({ name: host.name, seconds: (Date.now() - started) / 1000, ...r });
-  const has = (p: Program, root: string) => `[ -f ${shellQuote(`${root.replace(/\/+$/, '')}/var/lib/remedy/bin/${p.sha256}${p.suffix}`)} ] && printf have || printf missing`;
+  const root = String(host.vars.root ?? defaultRoot ?? '/');
+  const has = (p: Program) => `[ -f ${shellQuote(programPath(root, p))} ] && printf have || printf missing`;
+  const runAgent = async (script: string): Promise<Outcome | undefined> => {
+    const run = await sshRun(target, script, JSON.stringify(request(root)), RUN_TIMEOUT_MS);
+    if (run.code === SSH_FAILED || run.code === null) return { status: 'unreachable', message: firstLine(run.stderr) || (run.timedOut ? 'the run timed out' : 'the connection failed') };
+    return NOT_STARTED.has(run.code) ? undefined : answer(run.code, run.stdout, run.stderr);
+  };
   try {
-    const root = String(host.vars.root ?? defaultRoot ?? '/');
-    const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; uname -m; ${has(programs.bundle, root)}`, undefined, PROBE_TIMEOUT_MS);
+    const bundlePath = programPath(root, programs.bundle);
+    const direct = await runAgent(`[ -f ${shellQuote(bundlePath)} ] && command -v node >/dev/null 2>&1 || exit ${CANNOT_START}; exec ${programs.bundle.start(bundlePath)} agent`);
+    if (direct) return done(direct);
+    const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; uname -m; ${has(programs.bundle)}`, undefined, PROBE_TIMEOUT_MS);
     if (probe.code === SSH_FAILED || probe.code === null || probe.timedOut) return done({ status: 'unreachable', message: firstLine(probe.stderr) || 'ssh could not connect' });
     const [nodeVersion, arch, present] = probe.stdout.trim().split(/\s+/);
     let program = programs.bundle;
@@ -176,14 +210,12 @@ export async function onHost(host: InventoryHost, programs: Programs, controlPat
       // No usable node there: the self-contained executable, when the host's machine is this one's.
       if (arch !== controllerArch()) return done({ status: 'failed', message: `the host has no node >= 20 (found ${nodeVersion}) and is ${arch}, not ${controllerArch()} like this controller: install Node.js 20 or later there` });
       program = programs.selfContained();
-      const second = await sshRun(target, has(program, root), undefined, PROBE_TIMEOUT_MS);
+      const second = await sshRun(target, has(program), undefined, PROBE_TIMEOUT_MS);
       isThere = second.stdout.trim() === 'have';
     }
     const placed = await ensureProgram(target, root, program, isThere);
     if (placed.problem) return done(placed.problem);
-    const run = await sshRun(target, `${program.start(placed.path)} agent`, JSON.stringify(request(root)), RUN_TIMEOUT_MS);
-    if (run.code === SSH_FAILED || run.code === null) return done({ status: 'unreachable', message: firstLine(run.stderr) || 'the connection was lost' });
-    return done(answer(run.code, run.stdout, run.stderr));
+    return done((await runAgent(`${program.start(placed.path)} agent`)) ?? { status: 'failed', message: `remedy could not start on the host (exit ${CANNOT_START})` });
   } finally {
     await sshClose(target);
   }

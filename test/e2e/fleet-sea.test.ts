@@ -50,7 +50,7 @@ describeWithSshd('a host whose node is hidden gets the self-contained executable
     expect(ssh.status).toBe(127);
   });
 
-  test('apply converges both hosts: the executable on the bare one, the bundle on the other; again: in sync, nothing uploaded', () => {
+  test('apply converges both hosts: the executable on the bare one, the bundle on the other; again: in sync, nothing uploaded, the code cache kept', () => {
     const run = remedy('apply');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(2);
@@ -59,7 +59,10 @@ describeWithSshd('a host whose node is hidden gets the self-contained executable
     const bare = fs.readdirSync(path.join(hosts[0].root, 'var/lib/remedy/bin'));
     const withNode = fs.readdirSync(path.join(hosts[1].root, 'var/lib/remedy/bin'));
     expect(bare).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
-    expect(withNode).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.js$/)]);
+    // The host's node made its own code cache after the first run, named by its version.
+    expect(withNode.sort()).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.js$/), expect.stringMatching(/^[0-9a-f]{64}\.js\.v\d+\.\d+\.\d+\.cache$/)]);
+    const codeCache = path.join(hosts[1].root, 'var/lib/remedy/bin', withNode.find((f) => f.endsWith('.cache'))!);
+    const codeCacheMtime = fs.statSync(codeCache).mtimeMs;
     const exe = path.join(hosts[0].root, 'var/lib/remedy/bin', bare[0]);
     expect(fs.statSync(exe).mode & 0o111).not.toBe(0);
     const mtime = fs.statSync(exe).mtimeMs;
@@ -68,5 +71,7 @@ describeWithSshd('a host whose node is hidden gets the self-contained executable
     const again = remedy('plan');
     expect(again.status).toBe(0);
     expect(fs.statSync(exe).mtimeMs).toBe(mtime);
+    // V8 took the cache: it was not written again.
+    expect(fs.statSync(codeCache).mtimeMs).toBe(codeCacheMtime);
   }, 300_000);
 });

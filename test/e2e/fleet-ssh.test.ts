@@ -75,6 +75,27 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(doc.hosts[0].report.summary.resources).toBe(1);
   }, 120_000);
 
+  test('a damaged code cache on a host is refused by V8 and made again; a host whose remedy was deleted gets it again, and older programs beyond two are pruned', () => {
+    const binDir = (h: number) => path.join(hosts[h].root, 'var/lib/remedy/bin');
+    const cache = fs.readdirSync(binDir(1)).find((f) => f.endsWith('.cache'))!;
+    fs.writeFileSync(path.join(binDir(1), cache), 'not a code cache');
+    fs.rmSync(binDir(2), { recursive: true });
+    // Three older programs (and a cache of one) were left there by earlier versions: the two newest stay.
+    fs.mkdirSync(binDir(2));
+    const older = ['a', 'b', 'c'].map((c, i) => {
+      const file = path.join(binDir(2), `${c.repeat(64)}.js`);
+      fs.writeFileSync(file, '// an older remedy\n');
+      fs.utimesSync(file, 1_000_000 + i, 1_000_000 + i);
+      return path.basename(file);
+    });
+    fs.writeFileSync(path.join(binDir(2), `${older[0]}.v20.0.0.cache`), '');
+    const run = remedy(['plan']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(fs.statSync(path.join(binDir(1), cache)).size).toBeGreaterThan(100_000);
+    expect(fs.readdirSync(binDir(2)).sort()).toEqual([...fs.readdirSync(binDir(0)), older[1], older[2]].sort());
+  }, 120_000);
+
   test('history -i lists each host\'s runs; rollback RUN -i --limit HOST undoes that host\'s run there', () => {
     const inv = ['-i', path.join(dir, 'inventory.yml')];
     const history = spawnSync(process.execPath, [bin, 'history', ...inv, '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });

@@ -1,13 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
  * Real sshd processes (Debian's openssh-server) on 127.0.0.1 ports for the fleet tests:
  * one host key and one client key per test folder, one sshd per simulated host, each
- * host with its own `root` tree. `hideNode` runs that sshd in a mount namespace where
- * `node` cannot be run (the host of the self-contained executable).
+ * host with its own `root` tree.
  */
 
 export const SSHD = '/usr/sbin/sshd';
@@ -60,20 +60,29 @@ export async function newHost(dir: string, name: string): Promise<TestHost> {
   return h;
 }
 
-export async function startSshd(dir: string, h: TestHost, opts: { hideNode?: boolean } = {}): Promise<void> {
+/**
+ * `hideNode`: `node` there is a program that cannot run node, as on a server without
+ * Node.js. `plainShell`: the login shell reads an empty ~/.bashrc; a developer machine's
+ * may start pyenv and the like (~120 ms a command here), a server's does not (the bench).
+ */
+export async function startSshd(dir: string, h: TestHost, opts: { hideNode?: boolean; plainShell?: boolean } = {}): Promise<void> {
   const config = path.join(dir, `sshd-${h.name}.conf`);
   fs.writeFileSync(
     config,
     [`Port ${h.port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd-${h.name}.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', ''].join('\n'),
   );
   const sshd = [SSHD, '-D', '-e', '-f', config];
+  const binds: string[] = [];
   if (opts.hideNode) {
-    // `node` there is a program that cannot run node: as on a server without Node.js.
     const fake = path.join(dir, 'no-node');
     fs.writeFileSync(fake, '#!/bin/sh\necho "node: not installed" >&2\nexit 127\n', { mode: 0o755 });
-    const node = fs.realpathSync(process.execPath);
-    h.sshd = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind ${fake} ${node} && exec "$@"`, 'sh', ...sshd], { stdio: 'ignore' });
-  } else h.sshd = spawn(sshd[0], sshd.slice(1), { stdio: 'ignore' });
+    binds.push(`mount --bind ${fake} ${fs.realpathSync(process.execPath)}`);
+  }
+  const bashrc = path.join(os.homedir(), '.bashrc');
+  if (opts.plainShell && fs.existsSync(bashrc)) binds.push(`mount --bind /dev/null ${bashrc}`);
+  // The binds hold in a mount namespace of this sshd's own; the rest of the machine sees no change.
+  if (binds.length > 0) h.sshd = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${binds.join(' && ')} && exec "$@"`, 'sh', ...sshd], { stdio: 'ignore' });
+  else h.sshd = spawn(sshd[0], sshd.slice(1), { stdio: 'ignore' });
   await listening(h.port);
 }
 
