@@ -53,7 +53,7 @@ function shapesTable({ fixed, shapes }) {
 function fleetTable(fleet) {
   if (fleet.skipped) return `Fleet tasks skipped: ${fleet.skipped}`;
   const lines = [
-    `Fleet tasks (simulated hosts: one real sshd each on 127.0.0.1, on this same machine; forks ${fleet.forks} for every tool; each timed run starts with no ssh connection open; controller memory = peak sum of PSS over the controller's processes):`,
+    `Fleet tasks (simulated hosts: one real sshd each on 127.0.0.1, on this same machine; forks ${fleet.forks} for every tool; each timed run starts with no ssh connection open; controller peak = the largest sum of PSS over the controller's processes, in the first run):`,
     '',
     '| task | tool | median | runs | per host | remedy is N x faster | controller peak |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
@@ -66,6 +66,10 @@ function fleetTable(fleet) {
     }
     const vsRemedy = remedy && r.tool !== 'remedy' ? ratio(r.median / remedy.median) : '';
     lines.push(`| ${r.task} | ${r.tool} | ${seconds(r.median)} | ${r.runs} | ${seconds(r.median / r.hosts)} | ${vsRemedy} | ${r.peakMiB.toFixed(0)} MiB |`);
+  }
+  if (fleet.costs) {
+    lines.push('', 'What one host costs the machine (CPU of all cores, controller and host side, ms a run; runs one after another):', '', '| piece | CPU ms |', '| --- | ---: |');
+    for (const c of fleet.costs) lines.push(`| ${c.what} | ${c.ms.toFixed(0)} |`);
   }
   return lines.join('\n');
 }
