@@ -27,6 +27,8 @@ export interface CommonFlags {
   hostVars?: string;
   /** Set by pull: the commit the manifest was checked out from (kept in the run record). */
   sourceCommit?: string;
+  /** Set by the fleet agent: what records call the manifest (its file is a per-run copy). */
+  manifestName?: string;
   inventory?: string;
   limit?: string;
   forks?: string;
@@ -61,6 +63,7 @@ export function withRunOptions(cmd: Command): Command {
     .addOption(cmd.createOption('--host-name <name>').hideHelp())
     .addOption(cmd.createOption('--host-vars <json>').hideHelp())
     .addOption(cmd.createOption('--source-commit <sha>').hideHelp())
+    .addOption(cmd.createOption('--manifest-name <name>').hideHelp())
     .option('--only <id|tag>', 'plan or apply only these resources (ids or tags, repeatable or comma-separated), with what they require and notify', collectList, [])
     .option('--no-validate', 'plan without running the %s validators on the candidates (apply still runs them)')
     .option('--format <format>', 'report format: human, json or markdown', 'human')
@@ -83,7 +86,7 @@ function collectList(value: string, previous: string[]): string[] {
 }
 
 export function runOptions(manifest: string, flags: CommonFlags): RunOptions {
-  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, host: hostOf(flags), commit: flags.sourceCommit, stateDir: stateDirOf(flags) };
+  return { manifest, root: path.resolve(flags.root), vars: parseVars(flags.var), groups: flags.group, only: flags.only, host: hostOf(flags), commit: flags.sourceCommit, manifestName: flags.manifestName, stateDir: stateDirOf(flags) };
 }
 
 /**

@@ -83,8 +83,8 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The remote remedy's arguments for one host: its root, its name, groups and vars. */
-function agentArgs(command: FleetCommand, host: InventoryHost, flags: FleetFlags & { root: string }): string[] {
+/** The remote remedy's arguments for one host: its root, its name, groups and vars, and the manifest's name on this controller. */
+function agentArgs(command: FleetCommand, manifest: string, host: InventoryHost, flags: FleetFlags & { root: string }): string[] {
   const vars = Object.fromEntries(Object.entries(host.vars).filter(([k]) => !CONNECTION_VAR.test(k) && k !== 'root'));
   return [
     '--root',
@@ -95,6 +95,8 @@ function agentArgs(command: FleetCommand, host: InventoryHost, flags: FleetFlags
     '--no-color',
     '--host-name',
     host.name,
+    '--manifest-name',
+    `${os.hostname()}:${path.resolve(manifest)}`,
     '--host-vars',
     JSON.stringify(vars),
     ...host.groups.flatMap((g) => ['--group', g]),
@@ -316,7 +318,7 @@ export async function runFleet(command: FleetCommand, manifest: string, flags: F
     const request = (h: InventoryHost) => (root: string): AgentRequest => {
       if (saved) return { command, files: [], args: [savedPlanPath(root, saved.planId), '--root', root, '--format', 'json', '--detailed-exitcodes', '--no-color'] };
       const folder = planId === undefined ? undefined : path.posix.dirname(savedPlanPath(root, planId));
-      return { command, manifest: path.basename(manifest), files: payload, folder, args: [...agentArgs(command, h, { ...flags, root }), ...(folder ? ['--out', savedPlanPath(root, planId!)] : [])] };
+      return { command, manifest: path.basename(manifest), files: payload, folder, args: [...agentArgs(command, manifest, h, { ...flags, root }), ...(folder ? ['--out', savedPlanPath(root, planId!)] : [])] };
     };
     const planned = (h: InventoryHost) => !saved || saved.hosts.some((x) => x.name === h.name && (x.status === 'changed' || x.status === 'in-sync'));
     const notPlanned = (h: InventoryHost): HostResult => ({ name: h.name, status: 'failed', seconds: 0, message: `the saved fleet plan has no plan for ${h.name}; plan it again with plan --out -i` });

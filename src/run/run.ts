@@ -34,6 +34,13 @@ export interface RunOptions {
   host?: { name: string; vars: Record<string, unknown> };
   /** The git commit the manifest comes from (remedy pull). */
   commit?: string;
+  /**
+   * What records, pending refreshes and reports call the manifest, when its file is only a
+   * copy: the fleet agent's is in a temp dir of each run, named `controller:/path`, so
+   * that in-sync runs of one manifest share a record and an interrupted run's owed
+   * refreshes are found by the next.
+   */
+  manifestName?: string;
 }
 
 export interface PlanOutcome {
@@ -100,7 +107,7 @@ export async function makePlan(opts: RunOptions): Promise<PlanOutcome> {
   if (!manifest) return { diagnostics };
   const state = await readSystem(manifest.resources, opts.root, diagnostics, opts.stateDir);
   if (diagnostics.length > 0) return { diagnostics };
-  const planned = planChanges(path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root, path.dirname(path.resolve(opts.manifest))), manifest.verify);
+  const planned = planChanges(opts.manifestName ?? path.resolve(opts.manifest), path.resolve(opts.root), manifest.resources, state, machineLookup(opts.root, path.dirname(path.resolve(opts.manifest))), manifest.verify);
   if (planned.plan && manifest.checked.skipped.length > 0) planned.plan.skipped = manifest.checked.skipped.map(skippedPlan);
   if (planned.plan && manifest.sources.facts) planned.plan.facts = { ...manifest.sources.facts };
   if (planned.plan && opts.commit) planned.plan.commit = opts.commit;

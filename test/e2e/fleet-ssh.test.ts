@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { builtRemedy } from '../reliability/built-cli';
@@ -75,6 +76,15 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(doc.hosts[0].report.summary.resources).toBe(1);
   }, 120_000);
 
+  test("in-sync runs share one record on each host, under the controller's name for the manifest, not the agent's temp copy", () => {
+    for (let i = 0; i < 2; i++) expect(remedy(['apply']).status).toBe(0);
+    const history = spawnSync(process.execPath, [bin, 'history', '-i', path.join(dir, 'inventory.yml'), '--limit', 'web1', '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    const runs = JSON.parse(history.stdout).hosts[0].output.runs as { manifest: string; result: string; inSync?: { runs: number } }[];
+    const newest = runs[runs.length - 1];
+    expect(newest).toMatchObject({ manifest: `${os.hostname()}:${path.join(dir, 'site/site.yml')}`, result: 'unchanged', inSync: { runs: 2 } });
+    expect(runs.filter((r) => r.result === 'unchanged')).toHaveLength(1);
+  }, 120_000);
+
   test('a damaged code cache on a host is refused by V8 and made again; a host whose remedy was deleted gets it again, and older programs beyond two are pruned', () => {
     const binDir = (h: number) => path.join(hosts[h].root, 'var/lib/remedy/bin');
     const cache = fs.readdirSync(binDir(1)).find((f) => f.endsWith('.cache'))!;
@@ -140,6 +150,31 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(run.stdout).toMatch(/web2\s+not run\s.*not touched: batch 1 \(the canary\) had a failure/);
     expect(run.stdout).toMatch(/web3\s+not run/);
     expect(hosts.slice(1).map((h) => fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8'))).toEqual(before.slice(1));
+  }, 120_000);
+
+  test('a host that takes the connection and never answers is unreachable after the connect timeout; the others are done', async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const mute: TestHost = { name: 'mute', port: (silent.address() as net.AddressInfo).port, root: path.join(dir, 'hosts', 'mute') };
+    try {
+      fs.renameSync(writeInventory(dir, [hosts[2], mute]), path.join(dir, 'inventory-mute.yml'));
+      writeInventory(dir, hosts);
+      const started = Date.now();
+      const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'plan', path.join(dir, 'site/site.yml'), '-i', path.join(dir, 'inventory-mute.yml'), '--no-color', '--detailed-exitcodes'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('close', (status) => resolve({ status, stdout }));
+      });
+      expect(run.status! & 8).toBe(8);
+      expect(run.stdout).toMatch(/mute\s+UNREACHABLE\s.*timed out/i);
+      expect(run.stdout).toMatch(/web3\s+(in sync|changed)/);
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   }, 120_000);
 
   test('an sshd stopped mid-run makes its host unreachable; the others still converge; exit code has the unreachable bit', async () => {
