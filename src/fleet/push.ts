@@ -202,12 +202,14 @@ export async function onHost(host: InventoryHost, programs: Programs, controlPat
   try {
     const bundlePath = programPath(root, programs.bundle);
     const direct = await runAgent(`[ -f ${shellQuote(bundlePath)} ] && command -v node >/dev/null 2>&1 || exit ${CANNOT_START}; exec ${programs.bundle.start(bundlePath)} agent`);
-    if (direct) return done(direct);
+    // No report at all may be a damaged bundle there (a disk fault, a hand edit): it is sent again when its digest differs.
+    const damaged = direct !== undefined && direct.status === 'failed' && direct.report === undefined && !(await intact(target, bundlePath, programs.bundle.sha256));
+    if (direct && !damaged) return done(direct);
     const probe = await sshRun(target, `node -e 'process.stdout.write(process.versions.node)' 2>/dev/null || printf none; printf ' '; uname -m; ${has(programs.bundle)}`, undefined, PROBE_TIMEOUT_MS);
     if (probe.code === SSH_FAILED || probe.code === null || probe.timedOut) return done({ status: 'unreachable', message: firstLine(probe.stderr) || 'ssh could not connect' });
     const [nodeVersion, arch, present] = probe.stdout.trim().split(/\s+/);
     let program = programs.bundle;
-    let isThere = present === 'have';
+    let isThere = present === 'have' && !damaged;
     if (nodeVersion === 'none' || !(Number(nodeVersion.split('.')[0]) >= 20)) {
       // No usable node there: the self-contained executable, when the host's machine is this one's.
       if (arch !== controllerArch()) return done({ status: 'failed', message: `the host has no node >= 20 (found ${nodeVersion}) and is ${arch}, not ${controllerArch()} like this controller: install Node.js 20 or later there` });
@@ -221,6 +223,12 @@ export async function onHost(host: InventoryHost, programs: Programs, controlPat
   } finally {
     await sshClose(target);
   }
+}
+
+/** Whether the program at `remotePath` on the host still has its digest. */
+async function intact(target: SshTarget, remotePath: string, sha256: string): Promise<boolean> {
+  const sum = await sshRun(target, `sha256sum < ${shellQuote(remotePath)}`, undefined, PROBE_TIMEOUT_MS);
+  return sum.code === 0 && sum.stdout.trim().split(/\s+/)[0] === sha256;
 }
 
 /** The host's JSON report and detailed exit code -> its status. */

@@ -85,10 +85,14 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(runs.filter((r) => r.result === 'unchanged')).toHaveLength(1);
   }, 120_000);
 
-  test('a damaged code cache on a host is refused by V8 and made again; a host whose remedy was deleted gets it again, and older programs beyond two are pruned', () => {
+  test('a damaged code cache on a host is refused by V8 and made again; a damaged bundle is sent again; a host whose remedy was deleted gets it again, and older programs beyond two are pruned', () => {
     const binDir = (h: number) => path.join(hosts[h].root, 'var/lib/remedy/bin');
     const cache = fs.readdirSync(binDir(1)).find((f) => f.endsWith('.cache'))!;
     fs.writeFileSync(path.join(binDir(1), cache), 'not a code cache');
+    // web1's bundle was damaged (it cannot even be parsed): it is sent again.
+    const bundle = fs.readdirSync(binDir(0)).find((f) => f.endsWith('.js'))!;
+    const good = fs.readFileSync(path.join(binDir(0), bundle));
+    fs.writeFileSync(path.join(binDir(0), bundle), good.subarray(0, good.length / 2));
     fs.rmSync(binDir(2), { recursive: true });
     // Three older programs (and a cache of one) were left there by earlier versions: the two newest stay.
     fs.mkdirSync(binDir(2));
@@ -103,6 +107,7 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(fs.statSync(path.join(binDir(1), cache)).size).toBeGreaterThan(100_000);
+    expect(fs.readFileSync(path.join(binDir(0), bundle)).equals(good)).toBe(true);
     expect(fs.readdirSync(binDir(2)).sort()).toEqual([...fs.readdirSync(binDir(0)), older[1], older[2]].sort());
   }, 120_000);
 
