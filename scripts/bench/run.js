@@ -177,12 +177,14 @@ const remedyApply = (manifest, root) => [process.execPath, remedyBin, 'apply', m
 
 // ------------------------------------------------------------------ main
 
-function toolVersions(tools) {
+function toolVersions(tools, fleetRan) {
   const first = (argv) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' }).stdout?.trim().split('\n')[0];
   const versions = { node: process.version, hyperfine: first(['hyperfine', '--version']) };
   if (tools.some((t) => t.name === 'CFEngine' && !t.skip)) versions.cfengine = first(['cf-agent', '--version']);
   if (tools.some((t) => t.name === 'Puppet' && !t.skip)) versions.puppet = first(['puppet', '--version']);
-  if (tools.some((t) => t.name.startsWith('Ansible') && !t.skip)) versions.ansible = first(['ansible-playbook', '--version']);
+  if (tools.some((t) => t.name.startsWith('Ansible') && !t.skip) || fleetRan) versions.ansible = first(['ansible-playbook', '--version']);
+  if (fleetRan) versions.mitogen = first(['dpkg-query', '-W', '-f', '${Version}', 'ansible-mitogen']);
+  if (fleetRan) versions.openssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr?.trim();
   versions.sed = first(['sed', '--version']);
   return versions;
 }
@@ -204,7 +206,7 @@ async function main() {
     const seeds = allTasks(machine.realFiles).filter((t) => t.name === 'seed-drifted' || t.name === 'seed-converged');
     const fleet = opts.fleet ? await benchFleet(ws, opts, machine, seeds) : undefined;
     const imports = benchImports(ws, machine.realFiles);
-    const env = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadBefore: startLoad, loadAfter: os.loadavg(), timer: machine.timer, caCertsWasSet, versions: toolVersions(tools), options: opts };
+    const env = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadBefore: startLoad, loadAfter: os.loadavg(), timer: machine.timer, caCertsWasSet, versions: toolVersions(tools, fleet !== undefined && !fleet.skipped), options: opts };
     report({ env, results, curve, shapes, fleet, imports });
   } finally {
     if (opts.keep) console.error(`bench: workspace kept in ${ws}`);

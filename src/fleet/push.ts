@@ -194,10 +194,13 @@ export async function onHost(host: InventoryHost, programs: Programs, controlPat
   const done = (r: Outcome): HostResult => ({ name: host.name, seconds: (Date.now() - started) / 1000, ...r });
   const root = String(host.vars.root ?? defaultRoot ?? '/');
   const has = (p: Program) => `[ -f ${shellQuote(programPath(root, p))} ] && printf have || printf missing`;
+  let notStarted = '';
   const runAgent = async (script: string): Promise<Outcome | undefined> => {
     const run = await sshRun(target, script, JSON.stringify(request(root)), RUN_TIMEOUT_MS);
     if (run.code === SSH_FAILED || run.code === null) return { status: 'unreachable', message: firstLine(run.stderr) || (run.timedOut ? 'the run timed out' : 'the connection failed') };
-    return NOT_STARTED.has(run.code) ? undefined : answer(run.code, run.stdout, run.stderr);
+    if (!NOT_STARTED.has(run.code)) return answer(run.code, run.stdout, run.stderr);
+    notStarted = `exit ${run.code}${firstLine(run.stderr) ? `: ${firstLine(run.stderr)}` : ''}`;
+    return undefined;
   };
   try {
     const bundlePath = programPath(root, programs.bundle);
@@ -219,7 +222,9 @@ export async function onHost(host: InventoryHost, programs: Programs, controlPat
     }
     const placed = await ensureProgram(target, root, program, isThere);
     if (placed.problem) return done(placed.problem);
-    return done((await runAgent(`${program.start(placed.path)} agent`)) ?? { status: 'failed', message: `remedy could not start on the host (exit ${CANNOT_START})` });
+    // The executable runs from the state dir: a noexec mount there is the usual reason it cannot.
+    const why = program === programs.bundle ? '' : `; can programs run from ${path.posix.dirname(placed.path)} (a noexec mount)?`;
+    return done((await runAgent(`${program.start(placed.path)} agent`)) ?? { status: 'failed', message: `remedy could not start on the host (${notStarted})${why}` });
   } finally {
     await sshClose(target);
   }
