@@ -41,8 +41,11 @@ function bundle(dist) {
     external: NOT_BUNDLED,
     // jsonc-parser's main entry is a UMD build whose inner require()s esbuild cannot follow.
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+    // ASCII only (esbuild escapes the rest), so the bundle can be read as latin1: 2.8 ms less a start than UTF-8 decoding.
+    charset: 'ascii',
     logLevel: 'warning',
   });
+  if (fs.readFileSync(path.join(dist, 'remedy.js')).some((byte) => byte > 0x7f)) throw new Error('dist/remedy.js is not ASCII: src/cli/start.ts reads it as latin1');
 }
 
 function writeCodeCache(dist) {

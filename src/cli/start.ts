@@ -27,7 +27,8 @@ export function start(argv: string[]): Promise<void> {
 
 /** Loads the bundle as node would load a CommonJS module, but through a vm.Script that can take and make a code cache. */
 export function loadBundle(cachedData: Buffer | undefined): LoadedBundle {
-  const source = fs.readFileSync(BUNDLE, 'utf8');
+  // The build keeps the bundle ASCII: latin1 skips UTF-8 decoding.
+  const source = fs.readFileSync(BUNDLE, 'latin1');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
   const bundle = { exports: {} as Cli };
   script.runInThisContext()(bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, path.dirname(BUNDLE));

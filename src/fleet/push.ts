@@ -130,7 +130,7 @@ const BUNDLE_START = [
   `if (+process.versions.node.split('.')[0] < 20) process.exit(${CANNOT_START});`,
   "const fs = require('fs'), f = process.argv[1], cache = f + '.' + process.version + '.cache';",
   'let data; try { data = fs.readFileSync(cache); } catch {}',
-  "const s = new (require('vm').Script)('(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(f, 'utf8') + '\\n})', { filename: f, cachedData: data });",
+  "const s = new (require('vm').Script)('(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(f, 'latin1') + '\\n})', { filename: f, cachedData: data });",
   "process.on('exit', () => { if (data && !s.cachedDataRejected) return; try { const t = cache + '.' + process.pid; fs.writeFileSync(t, s.createCachedData(), { mode: 0o600 }); fs.renameSync(t, cache); } catch {} });",
   "const m = { exports: {} }; s.runInThisContext()(m.exports, require('module').createRequire(f), m, f, require('path').dirname(f));",
   "m.exports.main(['node', 'remedy'].concat(process.argv.slice(2)));",
