@@ -4,7 +4,7 @@ import { encodeLossless } from '../engine/bytes';
 import type { FileModel } from '../engine/types';
 import type { DirSyncs } from '../engine/write';
 import { backupName } from './layout';
-import { stateError, writePrivateFile } from './private-files';
+import { stateError, writePrivateFile, writePrivateFiles } from './private-files';
 
 /**
  * Keeps the exact bytes of a regular file before a run changes it, as
@@ -17,6 +17,17 @@ export function backUp(stateDir: string, runId: string, managedPath: string, mod
   const name = backupName(runId, managedPath);
   writePrivateFile(path.join(stateDir, name), encodeLossless(model.content), later);
   return name;
+}
+
+/**
+ * backUp for every file a run changes, at once: their data is made durable together (see
+ * writePrivateFiles), the renames at `later.flush()`. The names in the order given.
+ */
+export async function backUpAll(stateDir: string, runId: string, files: { path: string; model: FileModel }[], later: DirSyncs): Promise<(string | undefined)[]> {
+  const names = files.map((f) => (f.model.type === 'file' ? backupName(runId, f.path) : undefined));
+  const writes = files.flatMap((f, i) => (f.model.type === 'file' ? [{ file: path.join(stateDir, names[i]!), bytes: encodeLossless(f.model.content) }] : []));
+  await writePrivateFiles(writes, later);
+  return names;
 }
 
 export function readBackup(stateDir: string, name: string): Buffer {

