@@ -43,12 +43,13 @@ export async function writePrivateFiles(files: { file: string; bytes: Uint8Array
   }
 }
 
+/** fsync on libuv's thread pool, so that several run at once. */
 async function fsyncFile(file: string): Promise<void> {
-  const handle = await fs.promises.open(file, 'r');
+  const fd = fs.openSync(file, 'r');
   try {
-    await handle.sync();
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 

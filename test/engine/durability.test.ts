@@ -38,6 +38,12 @@ async function fsyncedPaths(during: () => Promise<unknown>): Promise<string[]> {
     synced.push(opened.get(fd) ?? `fd ${fd}`);
     fsync(fd);
   });
+  // Backups are fsynced several at once on the thread pool: named when each is asked for.
+  const fsyncAsync = fs.fsync.bind(fs);
+  jest.spyOn(fs, 'fsync').mockImplementation(((fd: number, done: (e: NodeJS.ErrnoException | null) => void) => {
+    synced.push(opened.get(fd) ?? `fd ${fd}`);
+    fsyncAsync(fd, done);
+  }) as typeof fs.fsync);
   await during();
   jest.restoreAllMocks();
   return synced;
