@@ -85,6 +85,28 @@ describeWithSshd('remedy -i over real sshd processes', () => {
     expect(runs.filter((r) => r.result === 'unchanged')).toHaveLength(1);
   }, 120_000);
 
+  test('a push killed on a host between its write and its refresh leaves the refresh pending there; the next push runs it', async () => {
+    const h = hosts[1];
+    const ran = path.join(h.root, 'refreshed');
+    const release = path.join(h.root, 'release');
+    // The refresh runs, then waits until released: the host's remedy is killed while it waits.
+    fs.writeFileSync(path.join(dir, 'site/refresh.yml'), `resources:\n  - id: conf\n    type: line\n    path: /etc/app.conf\n    line: "mode = new"\n    create: true\n    notify: [reload]\n  - id: reload\n    type: exec\n    refresh_only: true\n    command: [sh, -c, "echo ran >> ${ran}; while [ ! -f ${release} ]; do sleep 0.1; done"]\n`);
+    const push = () => spawn(process.execPath, [bin, 'apply', path.join(dir, 'site/refresh.yml'), '-i', path.join(dir, 'inventory.yml'), '--limit', h.name, '--no-color'], { stdio: 'ignore' });
+    const first = push();
+    const firstExit = new Promise((resolve) => first.on('close', resolve));
+    for (const deadline = Date.now() + 60_000; !fs.existsSync(ran); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > deadline) throw new Error('the refresh never ran');
+    // The host's agent (its command line names the bundle under that host's root), then the refresh it started.
+    spawnSync('pkill', ['-KILL', '-f', `${h.root}/var/lib/remedy/bin/`]);
+    fs.writeFileSync(release, '');
+    await firstExit;
+    expect(fs.readFileSync(path.join(h.root, 'etc/app.conf'), 'utf8')).toContain('mode = new');
+    expect(fs.readdirSync(path.join(h.root, 'var/lib/remedy/pending'))).toHaveLength(1);
+    const second = await new Promise<number | null>((resolve) => push().on('close', resolve));
+    expect(second).toBe(0);
+    expect(fs.readFileSync(ran, 'utf8')).toBe('ran\nran\n');
+    expect(fs.readdirSync(path.join(h.root, 'var/lib/remedy/pending'))).toEqual([]);
+  }, 120_000);
+
   test('a damaged code cache on a host is refused by V8 and made again; a damaged bundle is sent again; a host whose remedy was deleted gets it again, and older programs beyond two are pruned', () => {
     const binDir = (h: number) => path.join(hosts[h].root, 'var/lib/remedy/bin');
     const cache = fs.readdirSync(binDir(1)).find((f) => f.endsWith('.cache'))!;
