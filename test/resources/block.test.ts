@@ -321,11 +321,14 @@ describe('properties over generated files', () => {
           const lines = splitLines(t).map((l) => l.text);
           const b = lines.findIndex((l) => l.trim() === `# BEGIN REMEDY MANAGED BLOCK ${s.id}`);
           const e = lines.findIndex((l) => l.trim() === `# END REMEDY MANAGED BLOCK ${s.id}`);
-          const kept = b < 0 ? lines : [...lines.slice(0, b), ...lines.slice(e + 1)];
-          // Removing a last block without a final newline takes the newline of the line before it: a blank last line then vanishes.
-          return kept[kept.length - 1] === '' ? kept.slice(0, -1) : kept;
+          return b < 0 ? lines : [...lines.slice(0, b), ...lines.slice(e + 1)];
         };
-        expect(outside(out)).toEqual(outside(text));
+        // Removing a last block without a final newline takes the newline of the line before it: a blank line there then vanishes.
+        const endMarker = new RegExp(`# END REMEDY MANAGED BLOCK ${s.id}[ \\t]*$`);
+        const removedAtEnd = endMarker.test(text) && !out.includes(`# BEGIN REMEDY MANAGED BLOCK ${s.id}`);
+        const expected = outside(text);
+        if (removedAtEnd && expected[expected.length - 1] === '') expected.pop();
+        expect(outside(out)).toEqual(expected);
       }),
       { numRuns: 2000 },
     );
