@@ -74,4 +74,22 @@ describeWithSshd('a host whose node is hidden gets the self-contained executable
     // V8 took the cache: it was not written again.
     expect(fs.statSync(codeCache).mtimeMs).toBe(codeCacheMtime);
   }, 300_000);
+
+  test('a bare host whose state dir is mounted noexec fails with the reason; nothing is written there', async () => {
+    const h = await newHost(dir, 'noexec1');
+    hosts.push(h);
+    await startSshd(dir, h, { hideNode: true, noexecPrograms: true });
+    fs.renameSync(writeInventory(dir, [h]), path.join(dir, 'inventory-noexec.yml'));
+    // known_hosts then names all three hosts.
+    writeInventory(dir, hosts);
+    const run = spawnSync(process.execPath, [bin, 'apply', path.join(dir, 'site/site.yml'), '-i', path.join(dir, 'inventory-noexec.yml'), '--no-color', '--detailed-exitcodes'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, XDG_CACHE_HOME: path.join(dir, 'cache') },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(4);
+    expect(run.stdout).toMatch(/noexec1\s+FAILED\s.*could not start on the host \(exit 126.*noexec/);
+    expect(fs.readFileSync(path.join(h.root, 'etc/motd'), 'utf8')).toBe('Welcome\n');
+  }, 300_000);
 });

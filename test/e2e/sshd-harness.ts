@@ -64,8 +64,9 @@ export async function newHost(dir: string, name: string): Promise<TestHost> {
  * `hideNode`: `node` there is a program that cannot run node, as on a server without
  * Node.js. `plainShell`: the login shell reads an empty ~/.bashrc; a developer machine's
  * may start pyenv and the like (~120 ms a command here), a server's does not (the bench).
+ * `noexecPrograms`: the host's var/lib/remedy/bin is mounted noexec.
  */
-export async function startSshd(dir: string, h: TestHost, opts: { hideNode?: boolean; plainShell?: boolean } = {}): Promise<void> {
+export async function startSshd(dir: string, h: TestHost, opts: { hideNode?: boolean; plainShell?: boolean; noexecPrograms?: boolean } = {}): Promise<void> {
   const config = path.join(dir, `sshd-${h.name}.conf`);
   fs.writeFileSync(
     config,
@@ -77,6 +78,11 @@ export async function startSshd(dir: string, h: TestHost, opts: { hideNode?: boo
     const fake = path.join(dir, 'no-node');
     fs.writeFileSync(fake, '#!/bin/sh\necho "node: not installed" >&2\nexit 127\n', { mode: 0o755 });
     binds.push(`mount --bind ${fake} ${fs.realpathSync(process.execPath)}`);
+  }
+  if (opts.noexecPrograms) {
+    const programs = path.join(h.root, 'var/lib/remedy/bin');
+    fs.mkdirSync(programs, { recursive: true, mode: 0o700 });
+    binds.push(`mount --bind ${programs} ${programs} && mount -o remount,bind,noexec ${programs}`);
   }
   const bashrc = path.join(os.homedir(), '.bashrc');
   if (opts.plainShell && fs.existsSync(bashrc)) binds.push(`mount --bind /dev/null ${bashrc}`);
